@@ -1,0 +1,149 @@
+"""Mesa agents: the countries (with shared cooperation and treaty arrays) and the state.
+
+Country agents are real Mesa agents, one per country or region, so an analyst can list, select
+and inspect them through ``model.agents``. Their changing state (cooperation, treaty in force)
+lives in arrays shared by :class:`CountryStates`, which updates all countries synchronously in
+one vectorized call per month: every country reacts to the same snapshot of its peers.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import rules
+from sim.config import Scenario, month_of
+from sim.levers import Levers
+from sim.rng import Stream
+from sim.world.countries import CountryTable
+
+NO_TREATY = -1
+
+
+class CountryAgent(mesa.Agent):
+    """One country or region; reads and writes its row of :class:`CountryStates`."""
+
+    def __init__(self, model: mesa.Model, states: CountryStates, index: int) -> None:
+        super().__init__(model)
+        self.states = states
+        self.index = index
+        self.iso3 = states.table.iso3[index]
+        self.name = states.table.name[index]
+
+    @property
+    def cooperation(self) -> float:
+        return float(self.states.cooperation[self.index])
+
+    @property
+    def treaty_in_force(self) -> bool:
+        return bool(self.states.treaty_in_force[self.index])
+
+    @property
+    def fugitives_present(self) -> int:
+        return int(self.states.stock_abroad[self.index])
+
+    def __repr__(self) -> str:
+        return (
+            f"CountryAgent({self.iso3}, cooperation={self.cooperation:.2f}, "
+            f"treaty_in_force={self.treaty_in_force}, fugitives={self.fugitives_present})"
+        )
+
+
+class StateAgent(mesa.Agent):
+    """China's state: holds this month's value of every policy lever."""
+
+    def __init__(self, model: mesa.Model, levers: Levers) -> None:
+        super().__init__(model)
+        self.levers_by_step = levers
+        self.current: dict[str, float] = levers.at(0)
+
+    def set_step(self, step: int) -> None:
+        """Read the dated levers (campaign, pursuit, exit controls, ...) for this step."""
+        self.current = self.levers_by_step.at(step)
+
+
+class CountryStates:
+    """Struct of arrays for the countries: cooperation, treaty status, fugitives present."""
+
+    def __init__(self, table: CountryTable, scenario: Scenario, stream: Stream) -> None:
+        self.table = table
+        self.scenario = scenario
+        self.stream = stream
+        self.start = scenario.start_month
+        n = len(table)
+        self.cooperation = table.base_cooperation.astype(float).copy()
+        self.stock_abroad = np.zeros(n, dtype=np.int64)
+        self.is_country = np.array([k != "rest_of_world" for k in table.kind])
+        # treaty in force from, and withdrawn from, in steps (NO_TREATY where none)
+        in_force = np.where(
+            table.treaty_in_force_month >= 0, table.treaty_in_force_month - self.start, NO_TREATY
+        ).astype(np.int64)
+        withdrawn = np.where(
+            table.treaty_withdrawn_month >= 0, table.treaty_withdrawn_month - self.start, NO_TREATY
+        ).astype(np.int64)
+        signed = np.where(table.treaty_signed_month >= 0, table.treaty_signed_month - self.start, NO_TREATY)
+        treaties = scenario.policy.treaties
+        for change in treaties.add:
+            i = table.index(change.iso3)
+            step = month_of(change.date) - self.start
+            if in_force[i] == NO_TREATY or in_force[i] > step or 0 <= withdrawn[i] <= step:
+                in_force[i] = step
+                withdrawn[i] = NO_TREATY
+                signed[i] = min(signed[i], step) if signed[i] != NO_TREATY else step
+        for change in treaties.withdraw:
+            i = table.index(change.iso3)
+            withdrawn[i] = month_of(change.date) - self.start
+        self.in_force_step = in_force
+        self.withdrawn_step = withdrawn
+        self.signed_step = np.asarray(signed, dtype=np.int64)
+        self.treaty_in_force = np.zeros(n, dtype=float)
+        self.region_codes = _codes(table.region)
+        self._lag = int(round(scenario.world.cooperation.ratification_years * 12))
+
+    def update(self, step: int, levers: Levers, state: dict[str, float]) -> None:
+        """Country responses for one month: endogenous signing, treaties, cooperation."""
+        p = self.scenario.world.cooperation
+        if self.scenario.policy.treaties.endogenous_signing:
+            candidates = self.is_country & (self.signed_step == NO_TREATY)
+            if np.any(candidates):
+                idx = np.flatnonzero(candidates)
+                prob = rules.treaty_signing_probability(self.cooperation[idx], p)
+                signs = self.stream.uniform(idx, step) < prob
+                self.signed_step[idx[signs]] = step
+                self.in_force_step[idx[signs]] = step + self._lag
+        started = (self.in_force_step != NO_TREATY) & (self.in_force_step <= step)
+        ended = (self.withdrawn_step != NO_TREATY) & (self.withdrawn_step <= step)
+        self.treaty_in_force = (started & ~ended).astype(float)
+        total = max(int(self.stock_abroad.sum()), 1)
+        pressure = state["diplomatic_pressure"] + state["pursuit"]
+        target = rules.cooperation_target(
+            base=self.table.base_cooperation,
+            pledge=levers.pledge[step],
+            pressure=pressure,
+            peer_mean=self._peer_mean(),
+            fair_trial_objection=self.table.fair_trial_objection,
+            coercion=state["coercion"],
+            fugitive_share=self.stock_abroad / total,
+            p=p,
+        )
+        self.cooperation = rules.cooperation_update(self.cooperation, target, p)
+
+    def _peer_mean(self) -> np.ndarray:
+        """Mean cooperation of each country's regional peers (itself included)."""
+        sums = np.bincount(self.region_codes, weights=self.cooperation)
+        counts = np.bincount(self.region_codes)
+        return sums[self.region_codes] / counts[self.region_codes]
+
+    def treaties_in_force(self) -> int:
+        """Number of countries (not regions nor the rest of the world) with a treaty in force."""
+        kinds = np.array([k == "country" for k in self.table.kind])
+        return int(np.sum(self.treaty_in_force[kinds] > 0))
+
+    def mean_cooperation(self) -> float:
+        """Unweighted mean cooperation of countries and regions (rest of world excluded)."""
+        return float(np.mean(self.cooperation[self.is_country]))
+
+
+def _codes(values: tuple[str, ...]) -> np.ndarray:
+    lookup: dict[str, int] = {}
+    return np.array([lookup.setdefault(v, len(lookup)) for v in values], dtype=np.int64)

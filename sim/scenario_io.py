@@ -1,0 +1,252 @@
+"""Reading scenario files: YAML at the edge, ``extends`` merging, and clear error messages.
+
+``load_scenario(path)`` parses a file with ``yaml.safe_load``, follows ``extends:`` (relative to
+the file), merges mappings key by key (a child's list replaces its parent's), validates once into
+a frozen :class:`~sim.config.Scenario`, then checks what a schema cannot see alone: dates inside
+the run period, schedules in order, countries present in the data. Every failure is a
+:class:`ScenarioError` naming the file and the dotted field path.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.config import SCHEDULES, Scenario, month_of
+
+
+class ScenarioError(Exception):
+    """Bad input: a file, a dotted field path inside it, and what was expected."""
+
+    def __init__(self, file: str | Path, path: str, message: str) -> None:
+        self.file = str(file)
+        self.path = path
+        self.message = message
+        where = f"{self.file}: {path}: " if path else f"{self.file}: "
+        super().__init__(where + message)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file safely, turning every failure into a :class:`ScenarioError`."""
+    if not path.exists():
+        raise ScenarioError(path, "", "file not found")
+    if path.is_dir():
+        raise ScenarioError(path, "", "is a folder, expected a YAML file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(path, "", f"cannot be read: {exc}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}" if mark else "somewhere"
+        raise ScenarioError(
+            path, "", f"{where}: YAML tags such as {exc.problem.split()[-1]} are not allowed"
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(path, "", f"broken YAML at {where}: {problem}") from None
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into a copy of ``base``; mappings merge, anything else replaces."""
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _leaf_paths(data: Any, prefix: str = "") -> Iterator[str]:
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from _leaf_paths(value, f"{prefix}.{key}" if prefix else str(key))
+    else:
+        yield prefix
+
+
+def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Raw merged mapping of a file and its ``extends`` chain, with the file of each leaf."""
+    path = path.resolve() if path.exists() else path
+    if path in stack:
+        chain = " -> ".join(p.name for p in (*stack, path))
+        raise ScenarioError(stack[-1], "extends", f"extends cycle: {chain}")
+    data = read_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", f"expected a mapping at the top, got {type(data).__name__}")
+    parent = data.pop("extends", None)
+    merged: dict[str, Any] = {}
+    origin: dict[str, Path] = {}
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ScenarioError(path, "extends", "expected a path to another scenario file")
+        parent_path = (path.parent / parent).resolve()
+        if not parent_path.exists():
+            raise ScenarioError(path, "extends", f"file not found: {parent}")
+        merged, origin = _resolve(parent_path, (*stack, path))
+    merged = deep_merge(merged, data)
+    for leaf in _leaf_paths(data):
+        origin[leaf] = path
+    return merged, origin
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _file_of(path: str, origin: Mapping[str, Path], default: Path) -> Path:
+    plain = path.split("[")[0]
+    while plain:
+        if plain in origin:
+            return origin[plain]
+        plain = plain.rpartition(".")[0]
+    return default
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    msg = str(err.get("msg", "invalid value"))
+    return msg.removeprefix("Value error, ")
+
+
+def validate(data: Mapping[str, Any], file: Path, origin: Mapping[str, Path] | None = None) -> Scenario:
+    """Validate a merged mapping into a :class:`Scenario`, or raise :class:`ScenarioError`."""
+    origin = origin or {}
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        path = _loc_to_path(tuple(first["loc"]))
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise ScenarioError(_file_of(path, origin, file), path, _describe(first) + more) from None
+    check_semantics(scenario, file, origin)
+    return scenario
+
+
+def check_semantics(scenario: Scenario, file: Path, origin: Mapping[str, Path] | None = None) -> None:
+    """Checks across fields: dates in the period, schedules ascending, known countries."""
+    from sim.world.countries import load_countries
+
+    origin = origin or {}
+    lo, hi = scenario.start_month, scenario.end_month
+    period = f"{scenario.run.start}..{scenario.run.end}"
+
+    def fail(path: str, message: str) -> None:
+        raise ScenarioError(_file_of(path, origin, file), path, message)
+
+    def in_period(path: str, date: str) -> None:
+        if not lo <= month_of(date) <= hi:
+            fail(path, f"date {date} is outside the run period {period}")
+
+    policy = scenario.policy
+    for name in SCHEDULES:
+        steps = getattr(policy, name)
+        previous = None
+        for i, step in enumerate(steps):
+            in_period(f"policy.{name}[{i}].from", step.start)
+            if previous is not None and month_of(step.start) <= previous:
+                fail(f"policy.{name}[{i}].from", "schedule steps must be in increasing date order")
+            previous = month_of(step.start)
+    for i, window in enumerate(policy.leniency_windows):
+        in_period(f"policy.leniency_windows[{i}].start", window.start)
+        in_period(f"policy.leniency_windows[{i}].end", window.end)
+    countries = load_countries()
+    known = set(countries.iso3)
+    for i, pledge in enumerate(policy.pledges):
+        in_period(f"policy.pledges[{i}].date", pledge.date)
+        if isinstance(pledge.members, tuple):
+            for j, iso3 in enumerate(pledge.members):
+                if iso3 not in known:
+                    fail(f"policy.pledges[{i}].members[{j}]", f"country {iso3!r} is not in the data")
+    for kind in ("add", "withdraw"):
+        for i, change in enumerate(getattr(policy.treaties, kind)):
+            in_period(f"policy.treaties.{kind}[{i}].date", change.date)
+            if change.iso3 not in known:
+                fail(f"policy.treaties.{kind}[{i}].iso3", f"country {change.iso3!r} is not in the data")
+
+
+def load_raw(path: str | Path) -> tuple[dict[str, Any], dict[str, Path]]:
+    """The merged mapping of a scenario file (``extends`` followed) and each leaf's file."""
+    return _resolve(Path(path), ())
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, merge and validate a scenario file.
+
+    Args:
+        path: the YAML file.
+        overrides: optional ``{"world.exposure.base_per_year": 0.1, ...}`` applied after merging.
+
+    Returns:
+        The frozen, valid scenario.
+
+    Raises:
+        ScenarioError: on any bad input, naming the file and the field path.
+    """
+    file = Path(path)
+    data, origin = load_raw(file)
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return validate(data, file, origin)
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Set dotted paths (``world.decision.flee_constant``) in a copy of a raw mapping."""
+    out = copy.deepcopy(dict(data))
+    for dotted, value in overrides.items():
+        node = out
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], file: str = "<overrides>") -> Scenario:
+    """A copy of a valid scenario with dotted overrides, validated again."""
+    data = scenario.model_dump(mode="json", by_alias=True)
+    return validate(apply_overrides(data, overrides), Path(file))
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """The resolved scenario as YAML (what a run folder keeps beside its results)."""
+    return yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True), sort_keys=False)
+
+
+def json_schema() -> str:
+    """JSON schema of a scenario file, for editors (``extends`` allowed at the top)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema.setdefault("properties", {})["extends"] = {
+        "type": "string",
+        "description": "path of a scenario file this one overrides",
+    }
+    schema["title"] = "flightsim scenario"
+    return json.dumps(schema, indent=2, sort_keys=True)

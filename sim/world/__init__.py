@@ -1,0 +1,1 @@
+"""World inputs: destination countries, China's extradition treaties and China's GDP path."""
