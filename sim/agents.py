@@ -81,7 +81,9 @@ class CountryStates:
         withdrawn = np.where(
             table.treaty_withdrawn_month >= 0, table.treaty_withdrawn_month - self.start, NO_TREATY
         ).astype(np.int64)
-        signed = np.where(table.treaty_signed_month >= 0, table.treaty_signed_month - self.start, NO_TREATY)
+        signed = np.where(
+            table.treaty_signed_month >= 0, table.treaty_signed_month - self.start, NO_TREATY
+        )
         treaties = scenario.policy.treaties
         for change in treaties.add:
             i = table.index(change.iso3)

@@ -153,7 +153,9 @@ def run_task(task: Task) -> RunResult:
     return run(task.scenario, task.replicate, task.seed, task.params)
 
 
-def replicate_tasks(scenario: Scenario, replicates: int | None = None, seed: int | None = None) -> list[Task]:
+def replicate_tasks(
+    scenario: Scenario, replicates: int | None = None, seed: int | None = None
+) -> list[Task]:
     """Tasks for replicates ``0..n-1`` of one scenario, all under one root seed."""
     n = scenario.run.replicates if replicates is None else replicates
     root = scenario.run.seed if seed is None else seed

@@ -28,12 +28,18 @@ METRICS: tuple[Metric, ...] = (
     Metric("entered", "flow", "officials", "officials entering office"),
     Metric("retired", "flow", "officials", "officials leaving office by retirement or death"),
     Metric("exposed", "flow", "officials", "corrupt officials exposed (an investigation opens)"),
-    Metric("investigated", "flow", "officials", "exposed officials who stay and face investigation"),
-    Metric("fled_abroad", "flow", "officials", "officials who left China as fugitives (new flights)"),
+    Metric(
+        "investigated", "flow", "officials", "exposed officials who stay and face investigation"
+    ),
+    Metric(
+        "fled_abroad", "flow", "officials", "officials who left China as fugitives (new flights)"
+    ),
     Metric("went_missing", "flow", "officials", "officials who went into hiding inside China"),
     Metric("caught_home", "flow", "officials", "officials in hiding caught inside China"),
     Metric("caught_border", "flow", "officials", "officials caught at the border while fleeing"),
-    Metric("sanctioned_at_home", "flow", "officials", "investigations closed with a sanction at home"),
+    Metric(
+        "sanctioned_at_home", "flow", "officials", "investigations closed with a sanction at home"
+    ),
     *(
         Metric(f"returned_{c}", "flow", "officials", f"fugitives returned from abroad by {c}")
         for c in CHANNELS
@@ -45,18 +51,30 @@ METRICS: tuple[Metric, ...] = (
     Metric("died_abroad", "flow", "officials", "fugitives dying abroad"),
     Metric("family_moved_abroad", "flow", "officials", "officials whose family settles abroad"),
     Metric("assets_taken_usd", "flow", "US$", "illicit assets taken abroad by new fugitives"),
-    Metric("assets_recovered_usd", "flow", "US$", "assets recovered from fugitives (returns, confiscation)"),
+    Metric(
+        "assets_recovered_usd",
+        "flow",
+        "US$",
+        "assets recovered from fugitives (returns, confiscation)",
+    ),
     Metric("in_office", "stock", "officials", "officials in office"),
     Metric("under_investigation", "stock", "officials", "officials under investigation at home"),
     Metric("stock_abroad", "stock", "officials", "fugitives abroad at the end of the step"),
-    Metric("stock_missing", "stock", "officials", "officials hiding inside China at the end of the step"),
+    Metric(
+        "stock_missing",
+        "stock",
+        "officials",
+        "officials hiding inside China at the end of the step",
+    ),
     Metric(
         "stock_abroad_treaty_free",
         "stock",
         "officials",
         "fugitives abroad in places without an extradition treaty in force",
     ),
-    Metric("treaties_in_force", "stock", "countries", "countries with an extradition treaty in force"),
+    Metric(
+        "treaties_in_force", "stock", "countries", "countries with an extradition treaty in force"
+    ),
     Metric("mean_cooperation", "stock", "0-1", "mean cooperation of countries and regions"),
 )
 
@@ -106,7 +124,9 @@ def period_value(ts: pd.DataFrame, name: str, start: str, end: str) -> float:
     return float(series.sum()) if is_flow(name) else float(series.iloc[-1])
 
 
-def yearly(monthly: pd.DataFrame, keys: tuple[str, ...] = ("scenario", "replicate", "seed")) -> pd.DataFrame:
+def yearly(
+    monthly: pd.DataFrame, keys: tuple[str, ...] = ("scenario", "replicate", "seed")
+) -> pd.DataFrame:
     """Aggregate a monthly table to calendar years: flows summed, stocks at year end."""
     keys = tuple(k for k in keys if k in monthly.columns)
     grouped = monthly.groupby([*keys, "year"], sort=True)

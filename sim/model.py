@@ -1,4 +1,4 @@
-"""The Mesa model: builds the world from a valid scenario, steps months in a fixed order, records."""
+"""The Mesa model: builds the world from a valid scenario, steps months in order, records."""
 
 from __future__ import annotations
 
@@ -59,11 +59,15 @@ class FlightModel(mesa.Model):
         self.table: CountryTable = load_countries()
         self.levers = compile_levers(scenario, self.table)
         self.country_states = CountryStates(self.table, scenario, self.streams["treaty"])
-        self.countries = [CountryAgent(self, self.country_states, i) for i in range(len(self.table))]
+        self.countries = [
+            CountryAgent(self, self.country_states, i) for i in range(len(self.table))
+        ]
         self.state_agent = StateAgent(self, self.levers)
         first = scenario.start_month - MAX_TENURE_MONTHS
         self.officials = OfficialPopulation(
-            scenario, self.streams, np.concatenate([[0.0], np.cumsum(income_index(scenario, first))])
+            scenario,
+            self.streams,
+            np.concatenate([[0.0], np.cumsum(income_index(scenario, first))]),
         )
         self.step_index = 0
         n_c = len(self.table)

@@ -1,4 +1,4 @@
-"""Figures of a run folder: flows and stocks with bands, fugitives by destination, returns by channel."""
+"""Figures of a run folder: flows and stocks with bands, destinations, returns by channel."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def _label(name: str) -> str:
     if name in DERIVED:
         return f"{name.replace('_', ' ')} (= {' + '.join(DERIVED[name])})"
     unit = BY_NAME[name].unit
-    return f"{name.replace('_', ' ')} [{unit}, {'per year' if BY_NAME[name].kind == 'flow' else 'end of year'}]"
+    when = "per year" if BY_NAME[name].kind == "flow" else "end of year"
+    return f"{name.replace('_', ' ')} [{unit}, {when}]"
 
 
 def quantiles(yearly: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -54,7 +55,9 @@ def fan(ax: plt.Axes, yearly_by_scenario: Mapping[str, pd.DataFrame], name: str)
     ax.grid(alpha=0.3)
 
 
-def plot_flows_and_stocks(yearly_by_scenario: Mapping[str, pd.DataFrame], path: Path, names: Sequence[str] = PANELS) -> None:
+def plot_flows_and_stocks(
+    yearly_by_scenario: Mapping[str, pd.DataFrame], path: Path, names: Sequence[str] = PANELS
+) -> None:
     cols = 2
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(11, 2.6 * rows), sharex=True)
@@ -70,14 +73,16 @@ def plot_flows_and_stocks(yearly_by_scenario: Mapping[str, pd.DataFrame], path: 
 
 
 def plot_destinations(countries: pd.DataFrame, path: Path, top: int = 8) -> None:
-    """Median stock of fugitives abroad by destination (largest ``top`` places, the rest grouped)."""
+    """Median stock of fugitives abroad by destination (the ``top`` largest, the rest grouped)."""
     med = countries.groupby(["year", "iso3"])["stock_abroad"].median().unstack(fill_value=0.0)
     order = med.iloc[-1].add(med.max(), fill_value=0).sort_values(ascending=False).index
     keep = [c for c in order if c != "ROW"][:top]
     data = med[keep].copy()
     data["other"] = med.drop(columns=keep).sum(axis=1)
     fig, ax = plt.subplots(figsize=(11, 4.5))
-    ax.stackplot(data.index, data.T.to_numpy(), labels=[*keep, "other (incl. rest of world)"], alpha=0.85)
+    ax.stackplot(
+        data.index, data.T.to_numpy(), labels=[*keep, "other (incl. rest of world)"], alpha=0.85
+    )
     ax.set_title("Fugitives abroad by destination at year end (median across replicates)")
     ax.set_ylabel("officials")
     ax.legend(loc="upper left", fontsize=8, ncol=3)

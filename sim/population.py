@@ -206,7 +206,9 @@ class OfficialPopulation:
         draw = self.streams["population"]
         pop, cor = self.world.population, self.world.corruption
         shares = np.cumsum(pop.rank_shares)
-        self.rank[ids] = np.minimum(np.searchsorted(shares, draw.uniform(ids, 0, 0), side="right"), 3)
+        self.rank[ids] = np.minimum(
+            np.searchsorted(shares, draw.uniform(ids, 0, 0), side="right"), 3
+        )
         self.corrupt[ids] = draw.uniform(ids, 0, 1) < cor.share_corrupt
         multiplier = np.asarray(cor.rank_gain_multiplier)[self.rank[ids]]
         self.gains_rate[ids] = (

@@ -1,4 +1,4 @@
-"""Run folders: tidy tables (Parquet and CSV), the resolved scenario, a manifest; written atomically.
+"""Run folders: tidy tables, the resolved scenario and a manifest, written atomically.
 
 A folder is first built under a hidden temporary name beside its destination and renamed into
 place only when every file is complete, so an interrupted run leaves no half-written table. An
@@ -29,7 +29,17 @@ from sim.experiments import RunResult
 from sim.metrics import DERIVED, FLOWS, STOCKS, values, yearly
 from sim.scenario_io import scenario_to_yaml
 
-DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "PyYAML", "pydantic", "matplotlib", "tqdm")
+DEPENDENCIES = (
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "PyYAML",
+    "pydantic",
+    "matplotlib",
+    "tqdm",
+)
 
 
 def git_commit() -> str | None:
@@ -37,7 +47,10 @@ def git_commit() -> str | None:
     root = Path(__file__).resolve().parent.parent
     try:
         head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         if head.returncode != 0:
             return None
@@ -67,7 +80,9 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(scenario_to_yaml(scenario).encode("utf-8")).hexdigest()
 
 
-def manifest(scenario: Scenario, seed: int, replicates: int, wall_seconds: float, **extra: Any) -> dict[str, Any]:
+def manifest(
+    scenario: Scenario, seed: int, replicates: int, wall_seconds: float, **extra: Any
+) -> dict[str, Any]:
     """The manifest of a run or comparison folder."""
     return {
         "package": "flightsim",

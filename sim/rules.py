@@ -1,4 +1,6 @@
-"""Pure decision rules: exposure, stay/hide/flee, destination, returns, cooperation. No Mesa, no I/O.
+"""Pure decision rules: exposure, stay/hide/flee, destination, returns, cooperation.
+
+No Mesa, no I/O.
 
 Every rule takes arrays and parameter models and returns arrays; the model applies them. Rates are
 given per year in the scenario and turned into monthly probabilities with
@@ -40,7 +42,9 @@ def exposure_rate(
     return p.base_per_year * (1.0 + p.campaign_effect * campaign) * size * naked
 
 
-def family_abroad_rate(gains_usd: np.ndarray, naked_rules: float, reference_gains_usd: float, p: Corruption) -> np.ndarray:
+def family_abroad_rate(
+    gains_usd: np.ndarray, naked_rules: float, reference_gains_usd: float, p: Corruption
+) -> np.ndarray:
     """Yearly hazard that a corrupt official settles spouse and children abroad.
 
     Grows with a power of illicit gains (the means to fund a family abroad) and falls as rules on
@@ -212,7 +216,9 @@ def return_rates(
     return rates
 
 
-def move_on_probability(total_return_rate: np.ndarray, transit: np.ndarray, p: Destination) -> np.ndarray:
+def move_on_probability(
+    total_return_rate: np.ndarray, transit: np.ndarray, p: Destination
+) -> np.ndarray:
     """Monthly probability that a fugitive leaves its host for another country.
 
     Two reasons: the host has turned risky (above ``move_on_threshold_per_year`` of total return
@@ -246,7 +252,8 @@ def cooperation_target(
     Sums its own base level, the pledges it has joined (weighted by pledge level and compliance),
     its response to China's diplomatic pressure and pursuit effort, and pull towards its peers'
     mean (DeGroot 1974 averaging); backlash lowers it where coercive pursuit meets a large
-    fugitive presence. Its own courts cap it: ``1 - legal_constraint_weight * fair_trial_objection``.
+    fugitive presence. Its own courts cap it at
+    ``1 - legal_constraint_weight * fair_trial_objection``.
     """
     own = base + p.pledge_weight * pledge + p.pressure_weight * pressure
     own = (1.0 - p.peer_weight) * own + p.peer_weight * peer_mean

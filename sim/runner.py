@@ -24,8 +24,10 @@ def execute(
     label: str = "runs",
     show_progress: bool = True,
 ) -> list[RunResult]:
-    """Run tasks with a progress bar (on standard error) through :func:`sim.experiments.run_many`."""
-    with tqdm(total=len(tasks), desc=label, unit="run", disable=not show_progress, leave=False) as bar:
+    """Run tasks with a progress bar (standard error) via :func:`sim.experiments.run_many`."""
+    with tqdm(
+        total=len(tasks), desc=label, unit="run", disable=not show_progress, leave=False
+    ) as bar:
         return run_many(tasks, executor=executor, jobs=jobs, progress=bar.update)
 
 

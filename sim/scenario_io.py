@@ -47,8 +47,9 @@ def read_yaml(path: Path) -> Any:
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark else "somewhere"
+        tag = (exc.problem or "").split()[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
         raise ScenarioError(
-            path, "", f"{where}: YAML tags such as {exc.problem.split()[-1]} are not allowed"
+            path, "", f"{where}: YAML tags such as {tag} are not allowed (plain data only)"
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -128,11 +129,19 @@ def _describe(err: Mapping[str, Any]) -> str:
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
-    msg = str(err.get("msg", "invalid value"))
-    return msg.removeprefix("Value error, ")
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    given = err.get("input")
+    if kind and not kind.startswith("value_error") and not isinstance(given, dict | list):
+        msg += f" (got {given!r})"
+    return msg
 
 
-def validate(data: Mapping[str, Any], file: Path, origin: Mapping[str, Path] | None = None) -> Scenario:
+def validate(
+    data: Mapping[str, Any],
+    file: Path,
+    origin: Mapping[str, Path] | None = None,
+    own: frozenset[str] | None = None,
+) -> Scenario:
     """Validate a merged mapping into a :class:`Scenario`, or raise :class:`ScenarioError`."""
     origin = origin or {}
     try:
@@ -143,12 +152,31 @@ def validate(data: Mapping[str, Any], file: Path, origin: Mapping[str, Path] | N
         path = _loc_to_path(tuple(first["loc"]))
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         raise ScenarioError(_file_of(path, origin, file), path, _describe(first) + more) from None
-    check_semantics(scenario, file, origin)
+    check_semantics(scenario, file, origin, own)
     return scenario
 
 
-def check_semantics(scenario: Scenario, file: Path, origin: Mapping[str, Path] | None = None) -> None:
-    """Checks across fields: dates in the period, schedules ascending, known countries."""
+def _covered(path: str, prefixes: frozenset[str]) -> bool:
+    plain = path.split("[")[0]
+    while plain:
+        if plain in prefixes:
+            return True
+        plain = plain.rpartition(".")[0]
+    return False
+
+
+def check_semantics(
+    scenario: Scenario,
+    file: Path,
+    origin: Mapping[str, Path] | None = None,
+    own: frozenset[str] | None = None,
+) -> None:
+    """Checks across fields: dates in the period, schedules ascending, known countries.
+
+    ``own`` lists the dotted paths the file (or the overrides) set itself; only their dates must
+    lie in the run period (``None``: every date). Inherited dates beyond a shortened period are
+    simply never reached.
+    """
     from sim.world.countries import load_countries
 
     origin = origin or {}
@@ -159,6 +187,10 @@ def check_semantics(scenario: Scenario, file: Path, origin: Mapping[str, Path] |
         raise ScenarioError(_file_of(path, origin, file), path, message)
 
     def in_period(path: str, date: str) -> None:
+        # a date set by the file itself must lie in its period; dates inherited through
+        # ``extends`` from a longer parent are simply never reached when the period is shorter
+        if own is not None and not _covered(path, own):
+            return
         if not lo <= month_of(date) <= hi:
             fail(path, f"date {date} is outside the run period {period}")
 
@@ -181,12 +213,17 @@ def check_semantics(scenario: Scenario, file: Path, origin: Mapping[str, Path] |
         if isinstance(pledge.members, tuple):
             for j, iso3 in enumerate(pledge.members):
                 if iso3 not in known:
-                    fail(f"policy.pledges[{i}].members[{j}]", f"country {iso3!r} is not in the data")
+                    fail(
+                        f"policy.pledges[{i}].members[{j}]", f"country {iso3!r} is not in the data"
+                    )
     for kind in ("add", "withdraw"):
         for i, change in enumerate(getattr(policy.treaties, kind)):
             in_period(f"policy.treaties.{kind}[{i}].date", change.date)
             if change.iso3 not in known:
-                fail(f"policy.treaties.{kind}[{i}].iso3", f"country {change.iso3!r} is not in the data")
+                fail(
+                    f"policy.treaties.{kind}[{i}].iso3",
+                    f"country {change.iso3!r} is not in the data",
+                )
 
 
 def load_raw(path: str | Path) -> tuple[dict[str, Any], dict[str, Path]]:
@@ -207,11 +244,14 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     Raises:
         ScenarioError: on any bad input, naming the file and the field path.
     """
-    file = Path(path)
-    data, origin = load_raw(file)
+    data, origin = load_raw(Path(path))
+    file = Path(path).resolve() if Path(path).exists() else Path(path)
+    own = frozenset(k for k, v in origin.items() if v == file)
     if overrides:
         data = apply_overrides(data, overrides)
-    return validate(data, file, origin)
+        origin.update({dotted: file for dotted in overrides})
+        own = frozenset(overrides)
+    return validate(data, file, origin, own)
 
 
 def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,10 +270,19 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> di
     return out
 
 
-def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], file: str = "<overrides>") -> Scenario:
-    """A copy of a valid scenario with dotted overrides, validated again."""
+def with_overrides(
+    scenario: Scenario, overrides: Mapping[str, Any], file: str = "<overrides>"
+) -> Scenario:
+    """A copy of a valid scenario with dotted overrides, validated again.
+
+    Errors name ``file`` and the override's path; dates the overrides set must lie in the period.
+    """
     data = scenario.model_dump(mode="json", by_alias=True)
-    return validate(apply_overrides(data, overrides), Path(file))
+    base = Path(f"<{scenario.meta.name}>")
+    origin = {leaf: base for leaf in _leaf_paths(data)}
+    origin.update({dotted: Path(file) for dotted in overrides})
+    own = frozenset(overrides)
+    return validate(apply_overrides(data, overrides), Path(file), origin, own)
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:

@@ -59,7 +59,9 @@ def _hasty(pop: OfficialPopulation, ids: np.ndarray, step: int) -> np.ndarray:
 def _choose_destination(
     pop: OfficialPopulation, ids: np.ndarray, m: Month, hasty: np.ndarray, k: int, exclude=None
 ) -> np.ndarray:
-    utility = rules.destination_utility(m.view, pop.family_country[ids], hasty, pop.world.destination)
+    utility = rules.destination_utility(
+        m.view, pop.family_country[ids], hasty, pop.world.destination
+    )
     if exclude is not None:
         utility[np.arange(ids.size), exclude] = -np.inf
     probs = rules.softmax(utility)
@@ -90,7 +92,9 @@ def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
     if ids.size == 0:
         return
     d = pop.world.decision
-    stopped = pop.streams["border"].uniform(ids, m.step) < min(m.lever["exit_controls"] * d.border_capture, 1.0)
+    stopped = pop.streams["border"].uniform(ids, m.step) < min(
+        m.lever["exit_controls"] * d.border_capture, 1.0
+    )
     caught = ids[stopped]
     pop._set(caught, S.CAUGHT, m.step, how=1)
     m.flows["caught_border"] += caught.size
@@ -126,7 +130,9 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     family_moves(pop, m, gains, alive)
     ids = pool.view("ids")
     family = (pop.family_country[ids] >= 0).astype(float)
-    rate = rules.exposure_rate(gains, family, m.lever["campaign"], m.lever["naked_official_rules"], w.exposure)
+    rate = rules.exposure_rate(
+        gains, family, m.lever["campaign"], m.lever["naked_official_rules"], w.exposure
+    )
     hazard = pool.view("exposure_hazard")
     hazard += rate / 12.0
     hit = alive & (hazard >= pool.view("exposure_threshold"))
@@ -135,7 +141,9 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
         return
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
-    utility = rules.destination_utility(m.view, pop.family_country[ids], _hasty(pop, ids, m.step), w.destination)
+    utility = rules.destination_utility(
+        m.view, pop.family_country[ids], _hasty(pop, ids, m.step), w.destination
+    )
     probs = rules.response_probabilities(
         gains_usd=gains,
         rank=pop.rank[ids].astype(float),
@@ -162,7 +170,9 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
 
 def investigations(pop: OfficialPopulation, m: Month) -> None:
     """Open investigations close with a sanction at home, or the official flees late."""
-    ids = pop.investigated_ids = pop.investigated_ids[pop.state[pop.investigated_ids] == S.INVESTIGATED]
+    ids = pop.investigated_ids = pop.investigated_ids[
+        pop.state[pop.investigated_ids] == S.INVESTIGATED
+    ]
     if ids.size == 0:
         return
     h = pop.world.home
@@ -191,6 +201,7 @@ def home_capture(pop: OfficialPopulation, m: Month) -> None:
 def abroad(pop: OfficialPopulation, m: Month) -> None:
     """Fugitives abroad: returns by channel, deaths, onward moves and asset confiscation."""
     ids = pop.abroad_ids = pop.abroad_ids[pop.state[pop.abroad_ids] == S.ABROAD]
+    ids = ids[pop.fled_step[ids] < m.step]  # return hazards start the month after arrival
     if ids.size == 0:
         return
     w, t = pop.world, m.table
@@ -217,9 +228,9 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         ev, ev_rates = ids[event], rates[event]
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
         channel = rules.choose(shares, stream.uniform(ev, m.step, 1))
-        recovery = np.array(
-            [getattr(w.assets, f"recovery_{c}") for c in rules.CHANNELS]
-        )[channel] * (1.0 + asset_return[event])
+        recovery = np.array([getattr(w.assets, f"recovery_{c}") for c in rules.CHANNELS])[
+            channel
+        ] * (1.0 + asset_return[event])
         _recover(pop, ev, np.minimum(recovery, 1.0), m)
         np.add.at(m.returned_from, dest[event], 1)
         prosecution = rules.CHANNELS.index("prosecution")
@@ -236,7 +247,9 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
             m.flows["returned"] += back.size
             pop._log(back, m.step, "returned", pop.destination[back], k)
     rest, rest_rates, rest_dest = ids[~event], total[~event], dest[~event]
-    dies = pop.streams["death"].uniform(rest, m.step) < rules.monthly_probability(w.returns.death_per_year)
+    dies = pop.streams["death"].uniform(rest, m.step) < rules.monthly_probability(
+        w.returns.death_per_year
+    )
     pop._set(rest[dies], S.RETIRED_OR_DEAD, m.step, how=1)
     m.flows["died_abroad"] += int(dies.sum())
     pop._log(rest[dies], m.step, "died_abroad", pop.destination[rest[dies]])
@@ -252,12 +265,20 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         m.flows["moved_on"] += movers.size
         np.add.at(m.fled_to, where, 1)
         pop._log(movers, m.step, "moved_on", where)
-    seize = (m.lever["asset_confiscation"] + m.lever["trial_in_absentia"]) * w.assets.confiscation_per_year
+    seize = (
+        m.lever["asset_confiscation"] + m.lever["trial_in_absentia"]
+    ) * w.assets.confiscation_per_year
     if seize > 0:
         dest_now = pop.destination[rest].astype(np.int64)
-        rate = seize * m.countries.cooperation[dest_now] * (1.0 + m.levers.asset_return[m.step][dest_now])
+        rate = (
+            seize
+            * m.countries.cooperation[dest_now]
+            * (1.0 + m.levers.asset_return[m.step][dest_now])
+        )
         remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
-        hit = (pop.streams["confiscation"].uniform(rest, m.step) < rules.monthly_probability(rate)) & (remaining > 0)
+        hit = (
+            pop.streams["confiscation"].uniform(rest, m.step) < rules.monthly_probability(rate)
+        ) & (remaining > 0)
         if np.any(hit):
             _recover(pop, rest[hit], np.full(int(hit.sum()), w.assets.confiscation_share), m)
             pop._log(rest[hit], m.step, "assets_confiscated", pop.destination[rest[hit]])
