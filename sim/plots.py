@@ -78,7 +78,9 @@ def plot_destinations(countries: pd.DataFrame, path: Path, top: int = 8) -> None
     order = med.iloc[-1].add(med.max(), fill_value=0).sort_values(ascending=False).index
     keep = [c for c in order if c != "ROW"][:top]
     data = med[keep].copy()
-    data["other"] = med.drop(columns=keep).sum(axis=1)
+    data["other listed places"] = med.drop(columns=[*keep, "ROW"], errors="ignore").sum(axis=1)
+    if "ROW" in med.columns:
+        data["rest of world"] = med["ROW"]
     fig, ax = plt.subplots(figsize=(11, 4.5))
     ax.stackplot(
         data.index, data.T.to_numpy(), labels=[*keep, "other (incl. rest of world)"], alpha=0.85
