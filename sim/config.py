@@ -145,6 +145,7 @@ class Destination(Frozen):
     death_penalty_abolished: float = 0.4
     hasty_share: Probability = 0.35
     hasty_distance_multiplier: Positive = 6.0
+    hasty_neighbour: float = 1.0
     move_on_per_year: NonNegative = 0.3
     move_on_threshold_per_year: NonNegative = 0.15
     transit_move_on_per_year: NonNegative = 1.0

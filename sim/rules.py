@@ -122,6 +122,7 @@ class CountryState:
     death_penalty_abolished: np.ndarray
     log_hub_weight: np.ndarray
     log_network: np.ndarray
+    neighbour: np.ndarray
 
 
 def destination_utility(
@@ -137,7 +138,8 @@ def destination_utility(
     that refuse removal to face the death penalty, distance, and fugitives already there (a
     network effect as in migration-network models, Massey et al. 1993). An official whose family
     already lives in a country gains ``family_abroad`` utility for it. Hasty escapes weigh distance
-    ``hasty_distance_multiplier`` times more and ignore investor-visa routes.
+    ``hasty_distance_multiplier`` times more, favour neighbouring places (``hasty_neighbour``) and
+    ignore investor-visa routes (figures.md section 2: hasty escapes go to neighbouring countries).
 
     Returns:
         ``(n_officials, n_countries)`` utilities.
@@ -156,7 +158,9 @@ def destination_utility(
     hasty_col = hasty.astype(bool)[:, None]
     utility = np.where(
         hasty_col,
-        base[None, :] + p.hasty_distance_multiplier * distance[None, :],
+        base[None, :]
+        + p.hasty_distance_multiplier * distance[None, :]
+        + p.hasty_neighbour * countries.neighbour[None, :],
         planned[None, :] + distance[None, :],
     )
     has_family = family_country >= 0

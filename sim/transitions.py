@@ -47,6 +47,7 @@ def country_view(table: CountryTable, states: CountryStates, scale: int) -> rule
         death_penalty_abolished=table.death_penalty_abolished,
         log_hub_weight=np.log(table.hub_weight),
         log_network=np.log1p(states.stock_abroad * scale / 100.0),
+        neighbour=table.neighbour,
     )
 
 

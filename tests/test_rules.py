@@ -89,6 +89,7 @@ def _countries(n=3, **kw):
         death_penalty_abolished=np.zeros(n),
         log_hub_weight=np.zeros(n),
         log_network=np.zeros(n),
+        neighbour=np.array([1.0, 0.0, 0.0])[:n],
     )
     fields.update(kw)
     return rules.CountryState(**fields)
@@ -107,8 +108,9 @@ def test_destination_utility_treaty_family_and_haste():
     )[0]
     assert family[2] - planned[2] == pytest.approx(p.family_abroad)
     hasty = rules.destination_utility(_countries(), none, np.array([True]), p)[0]
-    # hasty escapes weigh distance more: the far option loses more than the near one
-    assert (planned[2] - hasty[2]) > (planned[0] - hasty[0]) > 0
+    # hasty escapes weigh distance more and favour neighbours (country 0 is one)
+    assert (planned[2] - hasty[2]) > (planned[1] - hasty[1]) > 0
+    assert hasty[0] - hasty[1] > planned[0] - planned[1]
 
 
 def _rates(**kw):
