@@ -1,0 +1,71 @@
+"""Sensitivity charts: indices with intervals per output, and full versus half-sample indices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+SHOWN = {"sobol": ("S1", "ST"), "fast": ("S1", "ST"), "morris": ("mu_star", "sigma")}
+LABELS = {"S1": "first order S1", "ST": "total ST", "mu_star": "mu*", "sigma": "sigma"}
+
+
+def index_bars(table: pd.DataFrame, output: str, method: str, path: Path) -> None:
+    """Horizontal bars of one output's indices (full sample) with their intervals."""
+    full = table[(table["output"] == output) & (table["sample"] == "full")]
+    kinds = [k for k in SHOWN[method] if k in set(full["index"])]
+    params = list(dict.fromkeys(full["parameter"]))
+    height = 0.8 / max(len(kinds), 1)
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.45 * len(params) * max(len(kinds), 1) ** 0.5))
+    y = np.arange(len(params))
+    for i, kind in enumerate(kinds):
+        part = full[full["index"] == kind].set_index("parameter").reindex(params)
+        err = part["conf"].fillna(0).to_numpy()
+        ax.barh(y + i * height, part["value"], height, xerr=err, capsize=2, label=LABELS[kind])
+    ax.set_yticks(y + height * (len(kinds) - 1) / 2, params, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel("index (bars: 95% bootstrap interval)" if method != "morris" else "mu*, sigma")
+    ax.set_title(f"{output} ({method})", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def convergence_plot(conv: pd.DataFrame, method: str, path: Path) -> None:
+    """Each checked index on the full sample (x) against the first half (y), flagged in red."""
+    outputs = list(dict.fromkeys(conv["output"]))
+    cols = min(len(outputs), 3)
+    rows = int(np.ceil(len(outputs) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.8 * rows), squeeze=False)
+    for ax, output in zip(axes.ravel(), outputs, strict=False):
+        part = conv[conv["output"] == output]
+        colors = np.where(part["flagged"], "tab:red", "tab:blue")
+        ax.errorbar(
+            part["value"],
+            part["value_half"],
+            xerr=part["conf"],
+            yerr=part["conf_half"],
+            fmt="none",
+            ecolor="0.7",
+            linewidth=0.8,
+        )
+        ax.scatter(part["value"], part["value_half"], c=colors, s=14, zorder=3)
+        lo = float(np.nanmin([part["value"].min(), part["value_half"].min(), 0.0]))
+        hi = float(np.nanmax([part["value"].max(), part["value_half"].max(), 1e-9]))
+        ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.6)
+        ax.set_title(output, fontsize=9)
+        ax.set_xlabel("full sample")
+        ax.set_ylabel("first half")
+    for ax in axes.ravel()[len(outputs) :]:
+        ax.axis("off")
+    fig.suptitle(f"convergence ({method}): red = flagged", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
