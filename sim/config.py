@@ -171,7 +171,7 @@ class Decision(Frozen):
     exit_control_deterrence: NonNegative = Field(
         1.5, **doc("flee utility lost per unit of exit controls", "utility per unit"))
     naked_rule_deterrence: NonNegative = Field(
-        1.0, **doc("same, family abroad, per unit of naked rules", "utility per unit"))
+        1.0, **doc("flee utility lost per naked-rule unit, family abroad", "utility per unit"))
     leniency_stay: NonNegative = Field(
         1.0, **doc("stay utility per unit of leniency on offer", "utility per unit"))
     border_capture: Probability = Field(
