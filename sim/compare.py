@@ -399,13 +399,13 @@ def run_comparison(
     check_compatible(base, policies, files[1:])
     n = base.run.replicates if replicates is None else replicates
     root = base.run.seed if seed is None else seed
-    if n < 2 and posterior is None:
-        raise CompareError("--replicates: a comparison needs at least 2 replicates for intervals")
     if horizon is None:
         (start, end), why = default_horizon(base, policies)
     else:
         (start, end), why = parse_horizon(horizon, base), "given with --horizon"
     per_scenario = build_tasks(scenarios, n, root, posterior)
+    if len(per_scenario[0]) < 2:
+        raise CompareError("--replicates: a comparison needs at least 2 replicates for intervals")
     flat = [t for tasks in per_scenario for t in tasks]
     jobs = default_jobs() if jobs is None else jobs
     results = execute(flat, jobs, executor, label="compare", show_progress=show_progress)

@@ -159,6 +159,23 @@ def _headline(effects: pd.DataFrame, policy: str) -> list[str]:
     return lines
 
 
+def _clear(effects: pd.DataFrame, policy: str) -> list[str]:
+    """One plain sentence per outcome the policy clearly changed."""
+    out = []
+    for _, row in effects[effects["policy"] == policy].iterrows():
+        word = verdict(row)
+        if word in ("better", "worse"):
+            o = BY_NAME[row["outcome"]]
+            out.append(
+                f"- {o.label}: {fmt(row['estimate'], o.unit, True)} "
+                f"(95% interval {fmt(row['low'], o.unit, True)} to "
+                f"{fmt(row['high'], o.unit, True)}), **{word}**."
+            )
+    if not out:
+        return ["No outcome changed clearly: every interval includes zero."]
+    return ["Clear differences (the whole 95% interval on one side of zero):", "", *out]
+
+
 def report_markdown(
     scenarios: Sequence[Scenario], files: Sequence[str], labels: Sequence[str],
     effects: pd.DataFrame, summary: pd.DataFrame, info: Mapping[str, Any],
@@ -200,7 +217,8 @@ def report_markdown(
         "",
     ]
     for policy in labels[1:]:
-        lines += [f"## Effects of {policy}", "", *_headline(effects, policy), ""]
+        lines += [f"## Effects of {policy}", "", *_clear(effects, policy), ""]
+        lines += [*_headline(effects, policy), ""]
     nar = info["narrowing"]
     lines += ["## Why pairing matters", ""]
     if nar["all_policies"]:
