@@ -17,7 +17,8 @@ from sim.levers import Levers
 from sim.rng import Stream
 from sim.world.countries import CountryTable
 
-NO_TREATY = -1
+NEVER = 1 << 40
+"""Step standing for "no such date" (far beyond any run; negative steps are real past dates)."""
 
 
 class CountryAgent(mesa.Agent):
@@ -74,31 +75,26 @@ class CountryStates:
         self.cooperation = table.base_cooperation.astype(float).copy()
         self.stock_abroad = np.zeros(n, dtype=np.int64)
         self.is_country = np.array([k != "rest_of_world" for k in table.kind])
-        # treaty in force from, and withdrawn from, in steps (NO_TREATY where none)
-        in_force = np.where(
-            table.treaty_in_force_month >= 0, table.treaty_in_force_month - self.start, NO_TREATY
-        ).astype(np.int64)
-        withdrawn = np.where(
-            table.treaty_withdrawn_month >= 0, table.treaty_withdrawn_month - self.start, NO_TREATY
-        ).astype(np.int64)
-        signed = np.where(
-            table.treaty_signed_month >= 0, table.treaty_signed_month - self.start, NO_TREATY
-        )
+        # treaty signed, in force and withdrawn, as steps (negative: before the run; NEVER: none)
+        in_force = _steps(table.treaty_in_force_month, self.start)
+        withdrawn = _steps(table.treaty_withdrawn_month, self.start)
+        signed = _steps(table.treaty_signed_month, self.start)
         treaties = scenario.policy.treaties
         for change in treaties.add:
             i = table.index(change.iso3)
             step = month_of(change.date) - self.start
-            if in_force[i] == NO_TREATY or in_force[i] > step or 0 <= withdrawn[i] <= step:
+            if in_force[i] > step or withdrawn[i] <= step:
                 in_force[i] = step
-                withdrawn[i] = NO_TREATY
-                signed[i] = min(signed[i], step) if signed[i] != NO_TREATY else step
+                withdrawn[i] = NEVER
+                signed[i] = min(signed[i], step)
         for change in treaties.withdraw:
             i = table.index(change.iso3)
             withdrawn[i] = month_of(change.date) - self.start
         self.in_force_step = in_force
         self.withdrawn_step = withdrawn
-        self.signed_step = np.asarray(signed, dtype=np.int64)
+        self.signed_step = signed
         self.treaty_in_force = np.zeros(n, dtype=float)
+        self.can_sign = np.array([k == "country" for k in table.kind])
         self.region_codes = _codes(table.region)
         self._lag = int(round(scenario.world.cooperation.ratification_years * 12))
 
@@ -106,16 +102,14 @@ class CountryStates:
         """Country responses for one month: endogenous signing, treaties, cooperation."""
         p = self.scenario.world.cooperation
         if self.scenario.policy.treaties.endogenous_signing:
-            candidates = self.is_country & (self.signed_step == NO_TREATY)
+            candidates = self.can_sign & (self.signed_step == NEVER)
             if np.any(candidates):
                 idx = np.flatnonzero(candidates)
                 prob = rules.treaty_signing_probability(self.cooperation[idx], p)
                 signs = self.stream.uniform(idx, step) < prob
                 self.signed_step[idx[signs]] = step
                 self.in_force_step[idx[signs]] = step + self._lag
-        started = (self.in_force_step != NO_TREATY) & (self.in_force_step <= step)
-        ended = (self.withdrawn_step != NO_TREATY) & (self.withdrawn_step <= step)
-        self.treaty_in_force = (started & ~ended).astype(float)
+        self.refresh_treaties(step)
         total = max(int(self.stock_abroad.sum()), 1)
         pressure = state["diplomatic_pressure"] + state["pursuit"]
         target = rules.cooperation_target(
@@ -129,6 +123,12 @@ class CountryStates:
             p=p,
         )
         self.cooperation = rules.cooperation_update(self.cooperation, target, p)
+
+    def refresh_treaties(self, step: int) -> None:
+        """Treaty status this step: in force once its date is reached and until withdrawn."""
+        started = self.in_force_step <= step
+        ended = self.withdrawn_step <= step
+        self.treaty_in_force = (started & ~ended).astype(float)
 
     def _peer_mean(self) -> np.ndarray:
         """Mean cooperation of each country's regional peers (itself included)."""
@@ -144,6 +144,11 @@ class CountryStates:
     def mean_cooperation(self) -> float:
         """Unweighted mean cooperation of countries and regions (rest of world excluded)."""
         return float(np.mean(self.cooperation[self.is_country]))
+
+
+def _steps(months: np.ndarray, start: int) -> np.ndarray:
+    """Months since 1970 (-1 = none) as steps since ``start`` (``NEVER`` = none)."""
+    return np.where(months >= 0, months - start, NEVER).astype(np.int64)
 
 
 def _codes(values: tuple[str, ...]) -> np.ndarray:

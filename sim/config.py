@@ -219,6 +219,8 @@ class Home(Frozen):
         0.25, **doc("capture hazard of officials hiding at home, no levers", "per year"))
     capture_campaign_effect: NonNegative = Field(
         1.5, **doc("relative rise of capture per unit of campaign", "per unit of lever"))
+    capture_pursuit_effect: NonNegative = Field(
+        0.5, **doc("relative rise of capture per unit of pursuit effort", "per unit of lever"))
     investigation_months: Positive = Field(
         12.0, **doc("mean time from investigation to sanction", "months"))
     late_flight_per_year: NonNegative = Field(

@@ -26,7 +26,12 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric("entered", "flow", "officials", "officials entering office"),
-    Metric("retired", "flow", "officials", "officials leaving office by retirement or death"),
+    Metric(
+        "retired",
+        "flow",
+        "officials",
+        "officials leaving office at the end of their career (deaths in office included)",
+    ),
     Metric("exposed", "flow", "officials", "corrupt officials exposed (an investigation opens)"),
     Metric(
         "investigated", "flow", "officials", "exposed officials who stay and face investigation"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import transitions
+from sim import rules, transitions
 from sim.agents import CountryAgent, CountryStates, StateAgent
 from sim.config import Scenario
 from sim.levers import compile_levers
@@ -78,10 +78,8 @@ class FlightModel(mesa.Model):
         self.country_returned_from = np.zeros((self.n_steps, n_c), dtype=np.int64)
         self.country_cooperation = np.zeros((self.n_steps, n_c))
         self.country_treaty = np.zeros((self.n_steps, n_c), dtype=np.int8)
-        self.country_states.update(0, self.levers, self.state_agent.current)
+        self.country_states.refresh_treaties(0)
         view = transitions.country_view(self.table, self.country_states, self.scale)
-        from sim import rules
-
         planned = rules.destination_utility(
             view, np.array([-1], dtype=np.int16), np.array([False]), scenario.world.destination
         )

@@ -186,17 +186,29 @@ def return_rates(
     pursuit: float,
     persuasion_program: float,
     leniency: float,
+    legal_assistance: np.ndarray | float,
     p: Returns,
 ) -> np.ndarray:
     """Yearly hazard rates of each return channel for fugitives abroad (competing risks).
 
     Columns follow :data:`CHANNELS`. Each channel is a proportional-hazards term (Cox 1972):
-    persuasion grows with pursuit effort and the persuasion programme, with family left in China
-    and with leniency offers; deportation for immigration violations needs the host's cooperation
-    and is slowed by asylum and appeal delays; extradition needs a treaty in force and the host's
-    cooperation, and courts that object to the death penalty refuse it unless assurances hold
-    (probability ``death_penalty_assurance``); prosecution in the host grows with cooperation and
-    the host courts' strength; surrender grows with leniency windows and pursuit.
+
+    - persuasion: ``persuasion_per_year * (pursuit + programme) * (1 + family_in_china_effect *
+      [no family abroad]) * (1 + leniency_effect * leniency) * (0.5 + 0.5 * cooperation)`` —
+      pressure through family left in China and leniency offers; the host's cooperation helps
+      locate and reach the fugitive;
+    - deportation for immigration violations: ``deportation_per_year * cooperation * delay *
+      (1 + pursuit) * (1 + legal_assistance)``, with ``delay = 1 / (1 + asylum_delay_effect *
+      asylum_appeal_delay_years)`` for asylum claims and appeals;
+    - extradition: ``extradition_per_year * treaty_in_force * cooperation * courts * delay *
+      (1 + legal_assistance)``; courts of countries that abolished the death penalty refuse
+      unless assurances hold: ``courts = 1 - abolished * (1 - death_penalty_assurance)``;
+    - prosecution in the host: ``prosecution_per_year * cooperation * fair_trial_objection *
+      (1 + pursuit) * (1 + legal_assistance)`` (strong courts try cases themselves);
+    - surrender: ``surrender_per_year * (1 + leniency_effect * leniency) * (1 + pursuit)``.
+
+    ``legal_assistance`` is the host's mutual-legal-assistance commitment under the pledges in
+    force (pledge ``legal_assistance`` x compliance).
 
     Returns:
         ``(n, 5)`` yearly rates, all non-negative.
@@ -205,6 +217,7 @@ def return_rates(
     courts = 1.0 - death_penalty_abolished * (1.0 - p.death_penalty_assurance)
     family_home = 1.0 + p.family_in_china_effect * (1.0 - family_abroad)
     lenient = 1.0 + p.leniency_effect * leniency
+    assist = 1.0 + np.asarray(legal_assistance, dtype=float)
     rates = np.empty((treaty_in_force.shape[0], len(CHANNELS)))
     rates[:, 0] = (
         p.persuasion_per_year
@@ -213,9 +226,11 @@ def return_rates(
         * lenient
         * (0.5 + 0.5 * cooperation)
     )
-    rates[:, 1] = p.deportation_per_year * cooperation * delay * (1.0 + pursuit)
-    rates[:, 2] = p.extradition_per_year * treaty_in_force * cooperation * courts * delay
-    rates[:, 3] = p.prosecution_per_year * cooperation * fair_trial_objection * (1.0 + pursuit)
+    rates[:, 1] = p.deportation_per_year * cooperation * delay * (1.0 + pursuit) * assist
+    rates[:, 2] = p.extradition_per_year * treaty_in_force * cooperation * courts * delay * assist
+    rates[:, 3] = (
+        p.prosecution_per_year * cooperation * fair_trial_objection * (1.0 + pursuit) * assist
+    )
     rates[:, 4] = p.surrender_per_year * lenient * (1.0 + pursuit)
     return rates
 
@@ -237,7 +252,11 @@ def move_on_probability(
 
 def home_capture_probability(campaign: float, pursuit: float, p: Home) -> float:
     """Monthly probability that an official hiding inside China is caught (domestic pursuit)."""
-    rate = p.capture_per_year * (1.0 + p.capture_campaign_effect * campaign) * (1.0 + 0.5 * pursuit)
+    rate = (
+        p.capture_per_year
+        * (1.0 + p.capture_campaign_effect * campaign)
+        * (1.0 + p.capture_pursuit_effect * pursuit)
+    )
     return float(monthly_probability(rate))
 
 

@@ -174,6 +174,7 @@ def investigations(pop: OfficialPopulation, m: Month) -> None:
     ids = pop.investigated_ids = pop.investigated_ids[
         pop.state[pop.investigated_ids] == S.INVESTIGATED
     ]
+    ids = ids[pop.state_step[ids] < m.step]  # investigations opened this month go on
     if ids.size == 0:
         return
     h = pop.world.home
@@ -190,6 +191,7 @@ def investigations(pop: OfficialPopulation, m: Month) -> None:
 def home_capture(pop: OfficialPopulation, m: Month) -> None:
     """Officials hiding inside China are caught by domestic pursuit."""
     ids = pop.missing_ids = pop.missing_ids[pop.state[pop.missing_ids] == S.MISSING]
+    ids = ids[pop.state_step[ids] < m.step]  # capture hazard starts the month after hiding
     if ids.size == 0:
         return
     p = rules.home_capture_probability(m.lever["campaign"], m.lever["pursuit"], pop.world.home)
@@ -219,9 +221,9 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         pursuit=m.lever["pursuit"],
         persuasion_program=m.lever["persuasion_program"],
         leniency=m.lever["leniency"],
+        legal_assistance=legal,
         p=w.returns,
     )
-    rates[:, 1:4] *= (1.0 + legal)[:, None]
     total = rates.sum(axis=1)
     stream = pop.streams["return"]
     event = stream.uniform(ids, m.step, 0) < rules.monthly_probability(total)

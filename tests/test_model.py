@@ -188,3 +188,31 @@ def test_treaties_enter_into_force_on_their_dates(base_runs):
     assert aus.max() == 0  # signed 2007, never in force
     fra = c[c["iso3"] == "FRA"].set_index("year")["treaty_in_force"]
     assert fra[2014] == 0 and fra[2015] == 1
+
+
+@pytest.mark.parametrize("start", ["1999-02", "1999-03", "1999-04", "1999-05"])
+def test_treaty_in_force_just_before_the_start_counts(start):
+    """Thailand's treaty (in force 1999-03) holds whatever month the run starts in."""
+    model = FlightModel(small({"run.start": start, "run.end": "2001-12"}))
+    tha = model.table.index("THA")
+    model.step()
+    expected = start >= "1999-03"
+    assert bool(model.country_states.treaty_in_force[tha]) is expected
+
+
+def test_endogenous_signing_only_by_countries():
+    s = small(
+        {
+            "policy.treaties.endogenous_signing": True,
+            "world.cooperation.treaty_signing_threshold": 0.0,
+            "world.cooperation.treaty_signing_per_year": 50.0,
+            "run.start": "2000-01",
+            "run.end": "2010-12",
+        }
+    )
+    model = FlightModel(s)
+    model.run_model()
+    cs = model.country_states
+    for iso3 in ("HKG", "MAC", "ROW"):
+        assert not cs.treaty_in_force[model.table.index(iso3)]
+    assert cs.treaty_in_force[model.table.index("USA")] == 1.0

@@ -124,6 +124,7 @@ def _rates(**kw):
         pursuit=1.0,
         persuasion_program=0.5,
         leniency=0.0,
+        legal_assistance=0.0,
         p=Returns(),
     )
     base.update(kw)
@@ -144,6 +145,7 @@ def test_extradition_needs_a_treaty_and_channels_respond():
         > _rates()[rules.CHANNELS.index("surrender")]
     )
     dep = rules.CHANNELS.index("deportation")
+    assert _rates(legal_assistance=np.array([0.5]))[dep] == pytest.approx(1.5 * _rates()[dep])
     assert _rates(asylum_delay_years=np.array([10.0]))[dep] < _rates()[dep]
     assert np.all(_rates() >= 0)
 
