@@ -46,7 +46,7 @@ def slurm_cluster(options: SlurmOptions, workers: int) -> Any:
         raise ClusterError(
             "--cluster slurm needs dask-jobqueue: pip install 'flightsim[slurm]'"
         ) from None
-    scheduler_options: dict[str, Any] = {"dashboard_address": None}
+    scheduler_options: dict[str, Any] = {"dashboard_address": ":0"}
     if options.host:
         scheduler_options["host"] = options.host
     return SLURMCluster(
@@ -62,7 +62,6 @@ def slurm_cluster(options: SlurmOptions, workers: int) -> Any:
         job_extra_directives=list(options.job_extra_directives),
         job_name="flightsim-sweep",
         scheduler_options=scheduler_options,
-        worker_extra_args=["--nthreads", "1"],
     )
 
 
@@ -92,6 +91,7 @@ def open_client(
     from distributed import Client, LocalCluster
 
     cluster = None
+    n = 1
     try:
         if scheduler:
             try:
@@ -106,10 +106,10 @@ def open_client(
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address="127.0.0.1:0",  # its HTTP server stays on loopback too
             )
             client = Client(cluster)
-            described = {"kind": "local", "address": cluster.scheduler_address}
+            described = {"kind": "local", "address": cluster.scheduler_address, "requested": n}
         elif kind == "slurm":
             n = workers or 2
             cluster = slurm_cluster(slurm or SlurmOptions(), n)
@@ -118,17 +118,18 @@ def open_client(
             described = {
                 "kind": "slurm",
                 "address": cluster.scheduler_address,
+                "requested": n,
                 "job_script": cluster.job_script(),
             }
         else:
             raise ClusterError(f"--cluster: expected local or slurm, got {kind!r}")
         try:
-            client.wait_for_workers(1, timeout=wait_seconds)
+            client.wait_for_workers(n if kind == "local" and not scheduler else 1, wait_seconds)
         except TimeoutError:
             client.close()
             raise ClusterError(f"no Dask worker joined within {wait_seconds:.0f} s") from None
         info = client.scheduler_info(n_workers=-1)
-        described["workers"] = len(info.get("workers", {}))
+        described["workers"] = len(info.get("workers", {}))  # when the sweep started
         described["threads"] = sum(client.nthreads().values())
         try:
             yield client, described

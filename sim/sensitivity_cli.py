@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--slurm-memory", default="2GB", help="memory per worker job")
     p.add_argument("--slurm-interface", help="network interface workers use (e.g. ib0)")
     p.add_argument("--slurm-log-directory", help="folder for the worker jobs' logs")
+    p.add_argument(
+        "--slurm-host", help="address the scheduler listens on, reachable from compute nodes"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sensitivity)
 
@@ -85,6 +88,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             memory=args.slurm_memory,
             interface=args.slurm_interface,
             log_directory=args.slurm_log_directory,
+            host=args.slurm_host,
         )
         started = datetime.now(UTC).isoformat(timespec="seconds")
         began = time.perf_counter()

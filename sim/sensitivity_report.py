@@ -225,7 +225,10 @@ def convergence(plan: Plan, table: pd.DataFrame) -> pd.DataFrame:
     keys = ["output", "index", "parameter"]
     full = table[table["sample"] == "full"].set_index(keys)
     halfs = table[table["sample"] == "half"].set_index(keys)
-    out = full[["value", "conf"]].join(halfs[["value", "conf"]], rsuffix="_half").reset_index()
+    out = full[["value", "conf"]].merge(
+        halfs[["value", "conf"]], left_index=True, right_index=True, suffixes=("", "_half")
+    )
+    out = out.reset_index()
     out = out[out["index"].isin(checked_indices(plan))].reset_index(drop=True)
     scale = np.ones(len(out))
     if plan.method == "morris":
@@ -390,6 +393,7 @@ def write_results(
         "sample_size": plan.base_size,
         "n_runs": plan.n_runs,
         "cluster": {k: v for k, v in cluster.items() if k != "job_script"},
+        "workers_that_ran": int(read_runs(folder, ["run", "worker"])["worker"].nunique()),
         "sessions": sessions,
         "wall_seconds": round(wall, 3),
         "runs_per_second": round(done / wall, 3) if wall > 0 else None,

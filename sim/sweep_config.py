@@ -43,7 +43,7 @@ class Parameter(Frozen):
     [low, high, mean, sd].
     """
 
-    path: Annotated[str, Field(min_length=3)]
+    path: Annotated[str, Field(min_length=1)]
     bounds: tuple[float, ...]
     dist: Literal["unif", "logunif", "triang", "norm", "truncnorm", "lognorm"] = "unif"
     group: str | None = None
@@ -358,16 +358,22 @@ def _check_parameter(raw: dict[str, Any], p: Parameter, file: Path, where: str) 
         raise ScenarioError(file, f"{where}.path", "must start with world., policy. or run.")
     if p.path in ("run.seed", "run.replicates", "run.start", "run.end"):
         raise ScenarioError(file, f"{where}.path", f"{p.path} cannot be varied")
-    value: Any = round(p.typical()) if p.integer else p.typical()
-    try:
-        point = apply_point(raw, {p.path: value})
-    except KeyError as exc:
-        raise ScenarioError(file, f"{where}.path", str(exc.args[0])) from None
-    try:
-        validate(point, file)
-    except ScenarioError as exc:
-        if exc.message.startswith("unknown key"):
+    checks = [("path", p.typical())]
+    if p.dist in ("unif", "logunif", "triang", "truncnorm"):
+        checks += [("bounds[0]", p.bounds[0]), ("bounds[1]", p.bounds[1])]
+    for field, number in checks:
+        value: Any = round(number) if p.integer else number
+        try:
+            point = apply_point(raw, {p.path: value})
+        except KeyError as exc:
+            raise ScenarioError(file, f"{where}.path", str(exc.args[0])) from None
+        try:
+            validate(point, file)
+        except ScenarioError as exc:
+            if exc.message.startswith("unknown key"):
+                raise ScenarioError(
+                    file, f"{where}.path", f"{p.path} is not a scenario field"
+                ) from None
             raise ScenarioError(
-                file, f"{where}.path", f"{p.path} is not a scenario field"
+                file, f"{where}.{field}", f"{p.path} = {value}: {exc.message}"
             ) from None
-        raise ScenarioError(file, f"{where}.path", f"{p.path} = {value}: {exc.message}") from None
