@@ -63,6 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep, then analyse it."""
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker
+
     from sim.cluster import ClusterError, SlurmOptions, open_client
     from sim.sensitivity import SweepError, execute, plan_from_sweep, prepare_folder
     from sim.sensitivity_report import IncompleteSweep, write_results
@@ -104,6 +108,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                 session = execute(plan, out, client, not args.quiet, args.batch_size)
         except ClusterError as exc:
             raise InputError(str(exc)) from None
+        except (KilledWorker, CancelledError, OSError, TimeoutError) as exc:
+            print(
+                f"flightsim: error: the sweep stopped ({type(exc).__name__}: {exc}); finished "
+                f"runs are kept in {out}: rerun the same command to resume",
+                file=sys.stderr,
+            )
+            return EXIT_INCOMPLETE
         except KeyboardInterrupt:
             print(
                 f"flightsim: interrupted; finished runs are kept in {out} (rerun to resume)",

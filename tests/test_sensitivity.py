@@ -12,6 +12,7 @@ import yaml
 
 from sim.cli import main
 from sim.cluster import open_client
+from sim.scenario_io import validate
 from sim.sensitivity import (
     execute,
     finished_runs,
@@ -21,7 +22,7 @@ from sim.sensitivity import (
     run_seed,
 )
 from sim.sensitivity_report import IncompleteSweep, collect_outputs, indices, write_results
-from sim.sweep_config import load_sweep
+from sim.sweep_config import apply_point, load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEPS = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
@@ -67,19 +68,14 @@ def run_plan(sweep: Path, out: Path, client, batch_size=None):
 
 # ------------------------------------------------------------------------------ sweep files
 @pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.name)
-def test_shipped_sweeps_validate(path):
+def test_shipped_sweeps_validate_and_their_points_are_valid_scenarios(path):
     loaded = load_sweep(path)
-    assert loaded.sweep.method in ("sobol", "morris", "fast")
-    plan = plan_from_sweep(
-        load_sweep(path, sample_size=4 if loaded.sweep.method != "fast" else 200)
-    )
-    # every sampled point of a small design is a valid scenario
+    assert loaded.sweep.method in ("sobol", "morris")
+    assert all(p.source for p in loaded.sweep.parameters)
+    plan = plan_from_sweep(load_sweep(path, sample_size=4))
     for i in range(0, plan.n_samples, max(plan.n_samples // 5, 1)):
-        plan.model.base_raw  # noqa: B018 - a scenario model
-        from sim.scenario_io import validate
-        from sim.sweep_config import apply_point
-
-        validate(apply_point(plan.model.base_raw, plan.values(i)), path)
+        scenario = validate(apply_point(plan.model.base_raw, plan.values(i)), path)
+        assert scenario.run.event_log is False
 
 
 BASE = {
@@ -327,3 +323,13 @@ def test_morris_and_fast_rank_ishigami_inputs(tmp_path, client):
     s1 = t[(t["index"] == "S1") & (t["sample"] == "full")].set_index("parameter")["value"]
     for name, truth in ISHIGAMI_S1.items():
         assert abs(s1[name] - truth) < 0.03
+
+
+def test_command_names_the_failed_runs_and_exits_1(tmp_path, capsys):
+    sweep = ishigami_sweep(tmp_path, sample_size=16, model_options={"fail_above": 3.0})
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(sweep), "--workers", "1", "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "runs failed (first: run " in err and "deliberate failure" in err
+    assert str(out / "failures.csv") in err
+    assert (out / "failures.csv").exists() and not (out / "report.md").exists()
