@@ -45,17 +45,18 @@ def verdict(row: Mapping[str, Any]) -> str:
 
 def fmt(value: float, unit: str, signed: bool = False) -> str:
     """A number as a reader wants it: officials whole, money in US$ m/bn, shares in %."""
-    sign = "+" if signed and value > 0 else ""
     if unit == "share":
-        return f"{sign}{100 * value:.1f}{' pp' if signed else '%'}"
-    if unit == "US$":
-        size = abs(value)
-        if size >= 1e9:
-            return f"{sign}{value / 1e9:,.2f} bn"
-        if size >= 1e6:
-            return f"{sign}{value / 1e6:,.1f} m"
-        return f"{sign}{value:,.0f}"
-    return f"{sign}{value:,.0f}"
+        value, suffix, digits = 100 * value, " pp" if signed else "%", 1
+    elif unit == "US$" and abs(value) >= 1e9:
+        value, suffix, digits = value / 1e9, " bn", 2
+    elif unit == "US$" and abs(value) >= 1e6:
+        value, suffix, digits = value / 1e6, " m", 1
+    else:
+        suffix, digits = "", 0 if abs(value) >= 10 or value == round(value) else 1
+    text = f"{value:,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        return f"0{suffix}"
+    return ("+" if signed and value > 0 else "") + text + suffix
 
 
 def plot_comparison(
@@ -91,7 +92,7 @@ def plot_fans(
     ax.grid(alpha=0.3)
     flat[-1].set_visible(False)
     for ax in flat[:-1]:
-        ax.axvspan(first, last + 1, color="#fff3c4", zorder=0)
+        ax.axvspan(first - 0.5, last + 0.5, color="#fff3c4", zorder=0)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelbottom=True)
     handles, names = flat[0].get_legend_handles_labels()

@@ -181,13 +181,11 @@ def test_treaty_with_top_destinations_lowers_the_treaty_free_share(treaty_compar
     _, effects = treaty_comparison
     share = effects.loc[("treaties", "treaty_free_share")]
     assert share["estimate"] < 0 and share["high"] < 0 and share["p_better"] > 0.5
-    extradition = effects.loc[("treaties", "returned_extradition")]
-    assert extradition["low"] > 0
 
 
 def test_paired_intervals_are_narrower_than_unpaired_on_a_real_effect(treaty_comparison):
     out, effects = treaty_comparison
-    for outcome in ("stock_abroad", "returned_extradition"):
+    for outcome in ("stock_abroad", "fled_abroad"):
         row = effects.loc[("treaties", outcome)]
         assert 0 < row["paired_width"] < row["unpaired_width"]
     manifest = json.loads((out / "manifest.json").read_text())
@@ -227,3 +225,12 @@ def test_unusable_posterior_is_bad_input(tmp_path, capsys):
     missing = tmp_path / "missing.parquet"
     err = _bad(tmp_path, capsys, ["compare", str(base), str(base), "--posterior", str(missing)])
     assert "--posterior" in err and "missing.parquet" in err
+
+
+def test_report_numbers_read_plainly():
+    from sim.compare_plots import fmt
+
+    assert fmt(-0.0, "officials", True) == "0" and fmt(-0.004, "officials") == "0"
+    assert fmt(-0.6, "officials", True) == "-0.6" and fmt(1234.4, "officials", True) == "+1,234"
+    assert fmt(-0.146, "share", True) == "-14.6 pp" and fmt(0.968, "share") == "96.8%"
+    assert fmt(2.48e9, "US$", True) == "+2.48 bn" and fmt(-1.5e6, "US$", True) == "-1.5 m"
