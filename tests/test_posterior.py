@@ -1,0 +1,113 @@
+"""Posterior draws: weighted, seeded per replicate, schema-validated; bad files fail cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import InputError, main
+from sim.posterior import posterior_tasks
+from sim.scenario_io import ScenarioError, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+FLEE = "world.decision.flee_constant"
+CAPTURE = "world.home.capture_per_year"
+
+
+def _posterior(folder: Path, rows: dict, name: str = "posterior.parquet") -> Path:
+    path = folder / name
+    pd.DataFrame(rows).to_parquet(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(BASELINE, {"run.scale": 200})
+
+
+def test_each_replicate_draws_a_weighted_row_recorded_and_applied(tmp_path, scenario):
+    path = _posterior(tmp_path, {FLEE: [-3.0, -2.0], CAPTURE: [0.2, 0.4], "weight": [1.0, 3.0]})
+    tasks = posterior_tasks(scenario, path, replicates=200, seed=11)
+    assert [t.replicate for t in tasks] == list(range(200))
+    assert all(t.seed == 11 for t in tasks)
+    for t in tasks:
+        assert t.params in ({FLEE: -3.0, CAPTURE: 0.2}, {FLEE: -2.0, CAPTURE: 0.4})
+        assert t.scenario.world.decision.flee_constant == t.params[FLEE]
+        assert t.scenario.world.home.capture_per_year == t.params[CAPTURE]
+        assert t.scenario.world.decision.hide_constant == scenario.world.decision.hide_constant
+    share = sum(t.params[FLEE] == -2.0 for t in tasks) / len(tasks)
+    assert 0.65 <= share <= 0.85  # weight 3/4; binomial sd 0.03
+
+
+def test_draws_depend_only_on_seed_and_replicate(tmp_path, scenario):
+    path = _posterior(tmp_path, {FLEE: [-3.0, -2.5, -2.0, -1.5], "weight": [1, 1, 1, 1]})
+    few = posterior_tasks(scenario, path, replicates=5, seed=3)
+    many = posterior_tasks(scenario, path, replicates=40, seed=3)
+    assert [t.params for t in few] == [t.params for t in many[:5]]
+    other = posterior_tasks(scenario, path, replicates=40, seed=4)
+    assert [t.params for t in other] != [t.params for t in many]
+    defaults = posterior_tasks(scenario, path)
+    assert len(defaults) == scenario.run.replicates
+    assert defaults[0].seed == scenario.run.seed
+
+
+def test_zero_weight_rows_are_never_drawn(tmp_path, scenario):
+    path = _posterior(tmp_path, {FLEE: [-3.0, -2.0], "weight": [0.0, 2.0]})
+    assert {t.params[FLEE] for t in posterior_tasks(scenario, path, 30, 1)} == {-2.0}
+
+
+BAD = [
+    ({FLEE: [-2.0]}, "weight: required column is missing"),
+    ({FLEE: [-2.0], "weight": [-1.0]}, "weight: expected non-negative numbers"),
+    ({FLEE: [-2.0], "weight": [0.0]}, "weight: expected non-negative numbers"),
+    ({"weight": [1.0]}, "no parameter columns"),
+    ({"run.scale": [3.0], "weight": [1.0]}, "run.scale: expected a world parameter"),
+    ({FLEE: [float("nan")], "weight": [1.0]}, f"{FLEE}: missing or infinite values"),
+    ({FLEE: ["a"], "weight": [1.0]}, f"{FLEE}: expected numbers"),
+]
+
+
+@pytest.mark.parametrize(("rows", "message"), BAD)
+def test_bad_posterior_files_raise_input_errors(tmp_path, scenario, rows, message):
+    path = _posterior(tmp_path, rows)
+    with pytest.raises(InputError) as err:
+        posterior_tasks(scenario, path, 2, 1)
+    assert str(err.value).startswith(f"{path}: {message}")
+
+
+def test_missing_and_unreadable_files(tmp_path, scenario):
+    with pytest.raises(InputError, match="file not found"):
+        posterior_tasks(scenario, tmp_path / "none.parquet", 2, 1)
+    text = tmp_path / "text.parquet"
+    text.write_text("not parquet")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        posterior_tasks(scenario, text, 2, 1)
+
+
+def test_values_the_schema_rejects_name_file_and_field(tmp_path, scenario):
+    path = _posterior(tmp_path, {CAPTURE: [-0.5], "weight": [1.0]})
+    with pytest.raises(ScenarioError) as err:
+        posterior_tasks(scenario, path, 2, 1)
+    assert err.value.file == str(path)
+    assert err.value.path == CAPTURE
+    unknown = _posterior(
+        tmp_path, {"world.decision.flee_konstant": [1.0], "weight": [1.0]}, "u.parquet"
+    )
+    with pytest.raises(ScenarioError) as err:
+        posterior_tasks(scenario, unknown, 2, 1)
+    assert err.value.path == "world.decision.flee_konstant"
+    assert "unknown key" in err.value.message
+
+
+def test_run_command_rejects_a_bad_posterior_without_output(tmp_path, capsys):
+    path = _posterior(tmp_path, {FLEE: [-2.0]})
+    out = tmp_path / "out"
+    code = main(["run", str(BASELINE), "--posterior", str(path), "--out", str(out), "--quiet"])
+    assert code == 2
+    assert (
+        capsys.readouterr().err == f"flightsim: error: {path}: weight: required column is missing\n"
+    )
+    assert not out.exists()
