@@ -1,0 +1,191 @@
+"""ABC-SMC calibration: exact truncation, the distance, resume, recovery of known parameters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim.calibrate import (
+    DB_NAME,
+    STATE_NAME,
+    RangeDistance,
+    Simulator,
+    calibration_scenario,
+    posterior_table,
+    replicate_of,
+    run_abc,
+    simulate,
+    truncate,
+    weighted_quantile,
+)
+from sim.cli import main
+from sim.experiments import run
+from sim.scenario_io import load_scenario
+from sim.targets import load_targets
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+TRUTH = {
+    "world.decision.flee_constant": -2.0,
+    "world.decision.hide_constant": -1.2,
+    "world.home.capture_per_year": 0.35,
+}
+PRIORS = [
+    ("world.decision.flee_constant", "uniform", -3.5, -1.0),
+    ("world.decision.hide_constant", "uniform", -2.5, -0.2),
+    ("world.home.capture_per_year", "loguniform", 0.1, 0.8),
+]
+METRICS = [
+    ("fled", "fled_abroad", "1990-01", "2008-12"),
+    ("missing", "went_missing", "1990-01", "2008-12"),
+    ("caught", "caught_home", "1995-01", "2008-12"),
+]
+
+
+def targets_file(folder: Path, ranges: dict[str, tuple[float, float]], scale: int = 200) -> Path:
+    """A small targets file over the baseline: three period targets, the three priors above."""
+    data = {
+        "settings": {"scenario": str(BASELINE), "scale": scale, "seed": 7, "predictive_draws": 10},
+        "targets": [
+            {
+                "id": tid,
+                "description": tid,
+                "kind": "period",
+                "metric": metric,
+                "start": start,
+                "end": end,
+                "low": ranges[tid][0],
+                "high": ranges[tid][1],
+                "source": "simulated",
+            }
+            for tid, metric, start, end in METRICS
+        ],  # fmt: skip
+        "priors": [
+            {"parameter": p, "distribution": d, "low": lo, "high": hi, "justification": "test"}
+            for p, d, lo, hi in PRIORS
+        ],
+    }
+    path = folder / "targets.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def synthetic_ranges(
+    truth: dict[str, float], width: float = 0.15
+) -> dict[str, tuple[float, float]]:
+    """Data simulated from known parameters (median of 3 replicates), given a +-width range."""
+    spec = load_targets(targets_file(Path("/tmp"), {t: (1, 2) for t, *_ in METRICS}))
+    scenario = calibration_scenario(spec)
+    runs = [simulate(scenario, spec, truth, 10_000 + k, 99) for k in range(3)]
+    med = pd.DataFrame(runs).median()
+    return {tid: (med[tid] * (1 - width), med[tid] * (1 + width)) for tid, *_ in METRICS}
+
+
+def test_truncated_run_equals_the_full_run_up_to_its_end():
+    full = load_scenario(BASELINE, {"run.scale": 400, "run.event_log": False})
+    short = truncate(full, "2014-12")
+    assert short.run.end == "2014-12"
+    assert all(s.start <= "2014-12" for s in short.policy.pursuit)
+    a, b = run(full, 3), run(short, 3)
+    kept = a.monthly[a.monthly["date"] <= "2014-12"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, b.monthly.reset_index(drop=True))
+    kept_c = a.countries[a.countries["year"] <= 2014].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept_c, b.countries.reset_index(drop=True))
+
+
+def test_simulator_is_deterministic_per_parameter_set_and_distance_uses_ranges(tmp_path):
+    spec = load_targets(targets_file(tmp_path, {"fled": (1, 1e9), "missing": (1, 1e9),
+                                                "caught": (1, 1e9)}, scale=400))  # fmt: skip
+    model = Simulator(calibration_scenario(spec), spec, seed=5)
+    x = model(TRUTH)
+    assert x == model(dict(TRUTH))
+    assert replicate_of(TRUTH) == replicate_of(dict(reversed(TRUTH.items())))
+    other = model({**TRUTH, "world.decision.flee_constant": -1.0})
+    assert other["fled"] > x["fled"]
+    distance = RangeDistance(spec)
+    assert distance(x, {}) == 0.0
+    narrow = load_targets(targets_file(tmp_path, {"fled": (1, x["fled"] / 2), "missing": (1, 1e9),
+                                                  "caught": (1, 1e9)}))  # fmt: skip
+    assert RangeDistance(narrow)(x, {}) == pytest.approx(np.log(2.0))
+
+
+def test_weighted_quantile():
+    v = np.array([3.0, 1.0, 2.0])
+    assert weighted_quantile(v, np.array([1.0, 1.0, 1.0]), 0.5) == 2.0
+    assert weighted_quantile(v, np.array([0.0, 0.0, 1.0]), 0.05) == 2.0
+    assert weighted_quantile(v, np.array([1.0, 8.0, 1.0]), 0.5) == 1.0
+
+
+def test_interrupted_calibration_resumes_and_cli_guards_the_history(tmp_path):
+    spec_file = targets_file(tmp_path, {"fled": (500, 5000), "missing": (500, 20000),
+                                        "caught": (500, 20000)}, scale=400)  # fmt: skip
+    spec = load_targets(spec_file)
+    out = tmp_path / "out"
+    history, state = run_abc(spec, out, population=6, generations=1, scale=400, jobs=1,
+                             show_progress=False)  # fmt: skip
+    assert history.n_populations == 1
+    history, state = run_abc(spec, out, population=6, generations=2, scale=400, resume=True,
+                             jobs=1, show_progress=False)  # fmt: skip
+    assert history.n_populations == 2
+    saved = json.loads((out / STATE_NAME).read_text())
+    assert [g["t"] for g in saved["generations"]] == [0, 1]
+    assert saved["generations"][1]["epsilon"] < np.inf
+    table = posterior_table(history)
+    assert list(table.columns) == sorted(TRUTH) + ["weight"]
+    assert table["weight"].sum() == pytest.approx(1.0)
+    # the command line refuses to overwrite a history, or to resume with other targets
+    assert main(["calibrate", str(spec_file), "--out", str(out), "--quiet"]) == 2
+    changed = yaml.safe_load(spec_file.read_text())
+    changed["targets"][0]["high"] = 6000
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(changed))
+    assert main(["calibrate", str(other), "--out", str(out), "--resume", "--quiet"]) == 2
+    empty = tmp_path / "empty"
+    assert main(["calibrate", str(spec_file), "--out", str(empty), "--resume", "--quiet"]) == 2
+    assert not (empty / DB_NAME).exists()
+
+
+def _coverage(tmp_path: Path, truth: dict[str, float], population: int, generations: int) -> dict:
+    spec = load_targets(targets_file(tmp_path, synthetic_ranges(truth)))
+    history, _ = run_abc(spec, tmp_path / "abc", population, generations, scale=200, jobs=2,
+                         show_progress=False)  # fmt: skip
+    post = posterior_table(history)
+    w = post["weight"].to_numpy()
+    covered = {}
+    for name, value in truth.items():
+        lo = weighted_quantile(post[name].to_numpy(), w, 0.05)
+        hi = weighted_quantile(post[name].to_numpy(), w, 0.95)
+        covered[name] = lo <= value <= hi
+    return covered
+
+
+def test_recovery_90pct_intervals_cover_most_true_parameters(tmp_path):
+    """Small budget: population 30, 3 generations, 3 parameters, scale 200, runs to 2008."""
+    covered = _coverage(tmp_path, TRUTH, population=30, generations=3)
+    assert sum(covered.values()) >= 2, covered
+
+
+@pytest.mark.slow
+def test_recovery_coverage_rate_over_several_truths(tmp_path):
+    """Four known parameter sets: at least 75% of the 12 intervals cover the truth."""
+    rng = np.random.default_rng(20141110)
+    hits = []
+    for k in range(4):
+        truth = {
+            p: float(np.exp(rng.uniform(np.log(lo) + 0.2, np.log(hi) - 0.2)))
+            if d == "loguniform"
+            else float(rng.uniform(lo + 0.3, hi - 0.3))
+            for p, d, lo, hi in PRIORS
+        }
+        covered = _coverage(tmp_path / f"t{k}", truth, population=40, generations=3)
+        print(k, truth, covered)
+        hits += list(covered.values())
+    rate = float(np.mean(hits))
+    print(f"coverage {rate:.0%} of {len(hits)}")
+    assert rate >= 0.75
