@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -254,20 +255,70 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     return validate(data, file, origin, own)
 
 
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def path_tokens(dotted: str) -> list[str | int]:
+    """``"policy.pledges[2].compliance"`` -> ``["policy", "pledges", 2, "compliance"]``."""
+    tokens: list[str | int] = []
+    pos = 0
+    for m in _TOKEN.finditer(dotted):
+        between = dotted[pos : m.start()]
+        if between not in ("", "."):
+            raise ValueError(f"malformed path {dotted!r}")
+        tokens.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
+        pos = m.end()
+    if pos != len(dotted) or not tokens or not isinstance(tokens[0], str):
+        raise ValueError(f"malformed path {dotted!r}")
+    return tokens
+
+
 def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Set dotted paths (``world.decision.flee_constant``) in a copy of a raw mapping."""
+    """Set paths in a copy of a raw mapping.
+
+    Paths are dotted keys with optional list indices: ``world.decision.flee_constant``,
+    ``policy.pledges[2].compliance``. Missing mapping levels are created; a list index must exist.
+
+    Raises:
+        ScenarioError: a malformed path or an index that does not exist (file ``<overrides>``).
+    """
     out = copy.deepcopy(dict(data))
     for dotted, value in overrides.items():
-        node = out
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = {}
-                node[part] = child
-            node = child
-        node[parts[-1]] = value
+        try:
+            tokens = path_tokens(dotted)
+        except ValueError as exc:
+            raise ScenarioError("<overrides>", dotted, str(exc)) from None
+        node: Any = out
+        for here, nxt in zip(tokens[:-1], tokens[1:], strict=True):
+            node = _descend(node, here, nxt, dotted)
+        last = tokens[-1]
+        if isinstance(last, int):
+            if not isinstance(node, list) or last >= len(node):
+                raise ScenarioError("<overrides>", dotted, f"no list item [{last}] to set")
+            node[last] = value
+        else:
+            node[last] = value
     return out
+
+
+def _descend(node: Any, key: str | int, nxt: str | int, dotted: str) -> Any:
+    if isinstance(key, int):
+        if not isinstance(node, list) or key >= len(node):
+            raise ScenarioError("<overrides>", dotted, f"no list item [{key}]")
+        return node[key]
+    if not isinstance(node, dict):
+        raise ScenarioError("<overrides>", dotted, f"{key!r} is not inside a mapping")
+    child = node.get(key)
+    if isinstance(nxt, int):
+        if not isinstance(child, list):
+            raise ScenarioError("<overrides>", dotted, f"{key!r} is not a list")
+        return child
+    if child is None:
+        child = {}
+        node[key] = child
+    elif not isinstance(child, dict):
+        raise ScenarioError("<overrides>", dotted, f"{key!r} is not a mapping")
+    return child
 
 
 def with_overrides(

@@ -160,3 +160,26 @@ def test_json_schema_lists_sections():
 def test_defaults_are_valid():
     assert Scenario().run.seed >= 0
     yaml.safe_dump(Scenario().model_dump(mode="json", by_alias=True))
+
+
+def test_overrides_reach_list_items():
+    s = load_scenario(BASELINE)
+    t = with_overrides(s, {"policy.pledges[0].compliance": 0.9, "policy.campaign[2].value": 2.0})
+    assert t.policy.pledges[0].compliance == 0.9
+    assert t.policy.campaign[2].value == 2.0
+    assert t.policy.pledges[1] == s.policy.pledges[1]
+
+
+@pytest.mark.parametrize(
+    "path,words",
+    [
+        ("policy.pledges[9].compliance", "no list item [9]"),
+        ("policy.campaign.value", "not a mapping"),
+        ("world..x", "malformed path"),
+        ("world.decision[0]", "not a list"),
+    ],
+)
+def test_bad_override_paths(path, words):
+    with pytest.raises(ScenarioError) as err:
+        with_overrides(load_scenario(BASELINE), {path: 1.0})
+    assert words in err.value.message and err.value.path == path
