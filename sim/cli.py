@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim import __version__
@@ -58,7 +60,27 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=non_negative_int, help="root seed (default: run.seed)")
     p.add_argument("--out", help="output folder (default: results/<name>/)")
     p.add_argument("--jobs", type=positive_int, help="worker processes (default: CPU count)")
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the replicates on a running Dask scheduler instead of local processes",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@contextmanager
+def executor_from(args: argparse.Namespace) -> Iterator[Executor | None]:
+    """The executor the run options ask for: a Dask cluster's, or None for the local pool."""
+    if not getattr(args, "scheduler", None):
+        yield None
+        return
+    from sim.cluster import ClusterError, open_client
+
+    try:
+        with open_client(scheduler=args.scheduler) as (client, _described):
+            yield client.get_executor()
+    except ClusterError as exc:
+        raise InputError(str(exc)) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -71,15 +93,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.posterior import posterior_tasks
 
         tasks = posterior_tasks(scenario, Path(args.posterior), args.replicates, args.seed)
-    folder = run_scenario(
-        scenario,
-        out=out,
-        replicates=args.replicates,
-        seed=args.seed,
-        jobs=args.jobs,
-        tasks=tasks,
-        show_progress=not args.quiet,
-    )
+    with executor_from(args) as executor:
+        folder = run_scenario(
+            scenario,
+            out=out,
+            replicates=args.replicates,
+            seed=args.seed,
+            jobs=args.jobs,
+            executor=executor,
+            tasks=tasks,
+            show_progress=not args.quiet,
+        )
     print(f"wrote {folder}")
     return 0
 

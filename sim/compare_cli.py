@@ -6,7 +6,7 @@ import argparse
 import importlib
 from pathlib import Path
 
-from sim.cli import InputError, add_run_options, check_out
+from sim.cli import InputError, add_run_options, check_out, executor_from
 from sim.scenario_io import load_scenario
 
 DESCRIPTION = """\
@@ -63,17 +63,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = check_out(args.out)
     posterior = _posterior(args.posterior, args.replicates, args.seed) if args.posterior else None
     try:
-        folder = run_comparison(
-            scenarios,
-            files,
-            out=out,
-            replicates=args.replicates,
-            seed=args.seed,
-            jobs=args.jobs,
-            horizon=args.horizon,
-            posterior=posterior,
-            show_progress=not args.quiet,
-        )
+        with executor_from(args) as executor:
+            folder = run_comparison(
+                scenarios,
+                files,
+                out=out,
+                replicates=args.replicates,
+                seed=args.seed,
+                jobs=args.jobs,
+                executor=executor,
+                horizon=args.horizon,
+                posterior=posterior,
+                show_progress=not args.quiet,
+            )
     except CompareError as exc:
         raise InputError(str(exc)) from None
     print(f"wrote {folder} (open {folder / 'report.md'})")

@@ -150,3 +150,27 @@ def test_validate_and_schema(tmp_path, capsys):
     assert "valid" in capsys.readouterr().out
     assert main(["schema", "--out", str(tmp_path / "s.json")]) == 0
     assert "properties" in json.loads((tmp_path / "s.json").read_text())
+
+
+def test_run_on_a_dask_scheduler_matches_local(tmp_path):
+    from distributed import LocalCluster
+
+    scenario = write_scenario(tmp_path, "tiny", FAST)
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    assert main(["run", str(scenario), "--out", str(local), "--jobs", "1", "--quiet"]) == 0
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+    ) as cluster:
+        args = [
+            "run",
+            str(scenario),
+            "--out",
+            str(remote),
+            "--scheduler",
+            cluster.scheduler_address,
+        ]
+        assert main([*args, "--quiet"]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(local / "timeseries_monthly.parquet"),
+        pd.read_parquet(remote / "timeseries_monthly.parquet"),
+    )
