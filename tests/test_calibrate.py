@@ -189,3 +189,23 @@ def test_recovery_coverage_rate_over_several_truths(tmp_path):
     rate = float(np.mean(hits))
     print(f"coverage {rate:.0%} of {len(hits)}")
     assert rate >= 0.75
+
+
+def test_dask_scheduler_address_runs_the_sampler_on_the_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    from sim.calibrate import make_sampler
+
+    spec = load_targets(targets_file(tmp_path, {"fled": (1, 1e9), "missing": (1, 1e9),
+                                                "caught": (1, 1e9)}, scale=400))  # fmt: skip
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:  # fmt: skip
+        sampler, close, executor = make_sampler(1, cluster.scheduler_address)
+        try:
+            history, _ = run_abc(spec, tmp_path / "out", 4, 1, 400, sampler=sampler,
+                                 show_progress=False)  # fmt: skip
+            assert executor is not None
+        finally:
+            close()
+    assert type(sampler).__name__ == "DaskDistributedSampler"
+    assert len(posterior_table(history)) == 4
