@@ -183,3 +183,10 @@ def test_bad_override_paths(path, words):
     with pytest.raises(ScenarioError) as err:
         with_overrides(load_scenario(BASELINE), {path: 1.0})
     assert words in err.value.message and err.value.path == path
+
+
+def test_committed_json_schema_is_current():
+    committed = BASELINE.parent.parent / "docs" / "scenario.schema.json"
+    assert committed.read_text(encoding="utf-8").strip() == json_schema().strip(), (
+        "regenerate with: flightsim schema --out docs/scenario.schema.json"
+    )
