@@ -264,6 +264,27 @@ def _fmt(v: float, c: float) -> str:
     return f"{v:.3f} [{v - c:.3f}, {v + c:.3f}]" if np.isfinite(c) else f"{v:.3f}"
 
 
+def _headline(plan: Plan, table: pd.DataFrame, main: str) -> list[str]:
+    """One line per output: the parameters whose index is clearly largest, and the negligible."""
+    full = table[(table["sample"] == "full") & (table["index"] == main)]
+    lines = []
+    for output in plan.outputs:
+        part = full[full["output"] == output].sort_values("value", ascending=False)
+        if part.empty:
+            continue
+        top = part.iloc[0]
+        rivals = part[part["high"] >= top["low"]]["parameter"].tolist()
+        lead = ", ".join(f"`{p}`" for p in rivals[:4])
+        text = f"- `{output}`: {'led by' if len(rivals) == 1 else 'led jointly by'} {lead}"
+        text += f" ({main} {top['value']:.2f} [{top['low']:.2f}, {top['high']:.2f}])"
+        if plan.method != "morris":
+            small = part[part["high"] < 0.05]["parameter"].tolist()
+            if small:
+                text += f"; {main} below 0.05 for {len(small)} of {len(part)} parameters"
+        lines.append(text + ".")
+    return lines
+
+
 def report_markdown(
     plan: Plan, table: pd.DataFrame, conv: pd.DataFrame, info: dict[str, Any]
 ) -> str:
@@ -285,6 +306,10 @@ def report_markdown(
         f"{info['cluster'].get('workers')} worker(s).",
         f"- Outputs are means over replicates; intervals are {plan.options.conf_level:.0%} "
         f"bootstrap intervals ({plan.options.num_resamples} resamples).",
+        "",
+        "## In short",
+        "",
+        *_headline(plan, table, main),
         "",
         f"## Convergence: {verdict}",
         "",
