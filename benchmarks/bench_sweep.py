@@ -3,7 +3,9 @@
 Runs the shipped APEC sweep (scenarios/sweeps/apec_new_agreement.yaml) at a small sample size
 through the real engine (LocalCluster on 127.0.0.1, batches, Parquet chunks), once with one
 worker and once with two, into temporary folders. Workers are warmed up (imports, country data)
-before the clock starts; the time is the engine's wall time for all runs, writes included.
+before the clock starts; the time is the engine's wall time for all runs, writes included. It
+also prints how long one run takes inside a worker (it rises when the cores are shared with
+other work) and how busy the engine keeps the workers (scheduling overhead shows there).
 
     .venv/bin/python benchmarks/bench_sweep.py [--sample-size 4] [--batch-size 4]
 
@@ -17,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from sim.cluster import open_client
-from sim.sensitivity import execute, plan_from_sweep, prepare_folder
+from sim.sensitivity import execute, plan_from_sweep, prepare_folder, read_runs
 from sim.sweep_config import load_sweep
 
 SWEEP = Path(__file__).resolve().parent.parent / "scenarios" / "sweeps" / "apec_new_agreement.yaml"
@@ -45,9 +47,12 @@ def measure(workers: int, sample_size: int, batch_size: int) -> float:
         client.run(_warm)
         session = execute(plan, out, client, progress=False, batch_size=batch_size)
         assert session.runs_done == plan.n_runs
+        per_run = read_runs(out, ["run", "wall_seconds"])["wall_seconds"]
+        busy = per_run.sum() / workers / session.wall_seconds
         print(
             f"workers={workers}: {plan.n_runs} runs in {session.wall_seconds:.1f} s "
-            f"({session.runs_per_second:.3f} runs/s, batches of {batch_size})",
+            f"({session.runs_per_second:.3f} runs/s, batches of {batch_size}); one run takes "
+            f"{per_run.mean():.2f} s inside a worker; workers busy {busy:.0%} of the time",
             flush=True,
         )
         return session.runs_per_second
