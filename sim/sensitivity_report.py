@@ -258,10 +258,15 @@ def recommended_size(plan: Plan, conv: pd.DataFrame) -> int:
 
 
 # ------------------------------------------------------------------------------ writing it out
+def _num(v: float) -> str:
+    """Indices with three decimals; Morris effects in output units without spurious digits."""
+    return f"{v:.3f}" if abs(v) < 100 else f"{v:.0f}"
+
+
 def _fmt(v: float, c: float) -> str:
     if not np.isfinite(v):
         return "n/a"
-    return f"{v:.3f} [{v - c:.3f}, {v + c:.3f}]" if np.isfinite(c) else f"{v:.3f}"
+    return f"{_num(v)} [{_num(v - c)}, {_num(v + c)}]" if np.isfinite(c) else _num(v)
 
 
 def _headline(plan: Plan, table: pd.DataFrame, main: str) -> list[str]:
@@ -276,7 +281,7 @@ def _headline(plan: Plan, table: pd.DataFrame, main: str) -> list[str]:
         rivals = part[part["high"] >= top["low"]]["parameter"].tolist()
         lead = ", ".join(f"`{p}`" for p in rivals[:4])
         text = f"- `{output}`: {'led by' if len(rivals) == 1 else 'led jointly by'} {lead}"
-        text += f" ({main} {top['value']:.2f} [{top['low']:.2f}, {top['high']:.2f}])"
+        text += f" ({main} {_fmt(top['value'], top['conf'])})"
         if plan.method != "morris":
             small = part[part["high"] < 0.05]["parameter"].tolist()
             if small:
@@ -334,8 +339,8 @@ def report_markdown(
             why = "wide" if r.too_wide else ""
             why += (" and moved" if why else "moved") if r.moved_too_much else ""
             lines.append(
-                f"| {r.output} | {r.index} | `{r.parameter}` | {r.value:.3f} | "
-                f"{r.value_half:.3f} | {r.width:.3f} | {why or 'not finite'} |"
+                f"| {r.output} | {r.index} | `{r.parameter}` | {_num(r.value)} | "
+                f"{_num(r.value_half)} | {r.width:.3f} | {why or 'not finite'} |"
             )
         if len(flagged) > 40:
             lines.append(f"| ... | {len(flagged) - 40} more in convergence.csv | | | | | |")
