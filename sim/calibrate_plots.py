@@ -38,18 +38,14 @@ def marginals(spec: TargetsSpec, posterior: pd.DataFrame, path: Path) -> None:
     fig, axes = _grid(len(spec.priors))
     w = posterior[WEIGHT].to_numpy()
     for ax, p in zip(axes, spec.priors, strict=False):
-        log = p.distribution == "loguniform"
-        edges = np.geomspace(p.low, p.high, 21) if log else np.linspace(p.low, p.high, 21)
-        ax.hist(
-            posterior[p.parameter], bins=edges, weights=w, density=True, color="tab:blue", alpha=0.7
-        )
-        if log:
-            ax.set_xscale("log")
-            x = np.geomspace(p.low, p.high, 50)
-            ax.plot(x, 1 / (x * math.log(p.high / p.low)), color="grey", ls="--", label="prior")
-        else:
-            ax.axhline(1 / (p.high - p.low), color="grey", ls="--", label="prior")
-        ax.set_title(_short(p.parameter), fontsize=8)
+        values_ = posterior[p.parameter].to_numpy()
+        lo, hi, label = p.low, p.high, _short(p.parameter)
+        if p.distribution == "loguniform":  # show log10 values: the prior is flat there
+            values_, lo, hi, label = np.log10(values_), np.log10(lo), np.log10(hi), f"log10 {label}"
+        edges = np.linspace(lo, hi, 21)
+        ax.hist(values_, bins=edges, weights=w, density=True, color="tab:blue", alpha=0.7)
+        ax.axhline(1 / (hi - lo), color="grey", ls="--", label="prior")
+        ax.set_title(label, fontsize=8)
         ax.tick_params(labelsize=7)
     axes[0].legend(fontsize=7)
     fig.suptitle("Posterior marginals (bars) against priors (dashed)")

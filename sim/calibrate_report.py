@@ -299,7 +299,8 @@ def _table(df: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
-def _fit_markdown(fit: pd.DataFrame) -> str:
+def _fit_markdown(fit: pd.DataFrame, fitted: pd.DataFrame | None = None) -> str:
+    """The fit table; with ``fitted``, also the fitted baseline's median and the verdict."""
     view = pd.DataFrame(
         {
             "target": fit["target"],
@@ -314,7 +315,16 @@ def _fit_markdown(fit: pd.DataFrame) -> str:
             "inside": fit["inside"].map({True: "yes", False: "**no**"}),
         }
     )
+    if fitted is not None:
+        view["fitted baseline median"] = fitted["model_median"].map(_fmt).to_numpy()
+        view["met"] = met_flags(fit, fitted).map({True: "yes", False: "**no**"}).to_numpy()
     return _table(view)
+
+
+def met_flags(fit: pd.DataFrame, fitted: pd.DataFrame) -> pd.Series:
+    """A target is met when the model median under the posterior and the fitted baseline's
+    median both lie in its range."""
+    return fit["inside"].astype(bool) & fitted["inside"].astype(bool).to_numpy()
 
 
 def report_text(
@@ -334,7 +344,8 @@ def report_text(
     """The calibration report (Markdown)."""
     gens = state["generations"]
     sims = sum(g["simulations"] for g in gens)
-    met = int(fit["inside"].sum())
+    inside = int(fit["inside"].sum())
+    met = int(met_flags(fit, fitted_fit).sum())
     lines = [
         "# Calibration report",
         "",
@@ -363,9 +374,11 @@ def report_text(
         "",
         f"Model under the posterior: {draws} runs, each with its own parameter set drawn from the "
         "posterior (parameter uncertainty and chance). `inside` means the model median lies in "
-        f"the target range: {met} of {len(fit)} rows. Also in `fit.csv`.",
+        f"the target range: {inside} of {len(fit)} rows (also in `fit.csv`). A target is marked "
+        "`met` when, in addition, the fitted baseline (posterior medians, `fitted.yaml`, the "
+        f"values `scenarios/baseline.yaml` uses) has its median inside: {met} of {len(fit)}.",
         "",
-        _fit_markdown(fit),
+        _fit_markdown(fit, fitted_fit),
         "",
         f"Fitted baseline (posterior medians, `fitted.yaml`), {fitted_replicates} replicates "
         "(chance only):",
