@@ -251,10 +251,11 @@ def report_markdown(
         "",
         "## Caveats",
         "",
-        "The model's behavioural parameters are provisional until calibration; read effects as "
-        "directions and rough sizes under the model's assumptions, not forecasts. Intervals "
-        "reflect randomness across simulated futures, not uncertainty about the parameters "
-        "(unless a posterior was used).",
+        "The model's behavioural parameters are fitted to a handful of reported figures up to "
+        "2014 (calibration/report.md) or set by hand; read effects as directions and rough "
+        "sizes under the model's assumptions, not forecasts. Intervals reflect randomness "
+        "across simulated futures, not uncertainty about the parameters, unless the comparison "
+        "was run with --posterior (then each future also draws its own parameters).",
         "",
         "## Files and manifest",
         "",
