@@ -35,8 +35,8 @@ def _check_date(text: str) -> str:
 
 Date = Annotated[str, AfterValidator(_check_date)]
 
-PROVISIONAL = "assumption (provisional; calibrated in calibration/)"
-"""Source of behavioural values that await calibration (see docs/ODD.md)."""
+PROVISIONAL = "assumption (hand-set, not calibrated)"
+"""Source of behavioural values set by hand; calibrated ones are named in docs/ODD.md."""
 
 
 def doc(meaning: str, unit: str, source: str = PROVISIONAL) -> dict:

@@ -123,7 +123,48 @@ def parameter_rows() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for name, model in SECTIONS:
         _walk(model, name, rows)
+    calibrated = calibrated_sources()
+    for row in rows:
+        if row["parameter"] in calibrated:
+            row["source"] = calibrated[row["parameter"]]
     return rows
+
+
+CALIBRATION = Path(__file__).resolve().parent.parent / "calibration"
+
+
+def calibrated_sources(folder: Path = CALIBRATION) -> dict[str, str]:
+    """Source text of each calibrated parameter: its prior and the baseline's fitted value.
+
+    Reads ``calibration/targets.yaml`` (priors) and ``calibration/fitted.yaml`` (posterior
+    medians, which the baseline extends); empty when they are absent (an installed package).
+    """
+    import yaml
+
+    targets, fitted = folder / "targets.yaml", folder / "fitted.yaml"
+    if not targets.exists() or not fitted.exists():
+        return {}
+    priors = yaml.safe_load(targets.read_text(encoding="utf-8")).get("priors", [])
+    values: dict[str, object] = {}
+
+    def leaves(data: dict, prefix: str) -> None:
+        for key, value in data.items():
+            if isinstance(value, dict):
+                leaves(value, f"{prefix}.{key}")
+            else:
+                values[f"{prefix}.{key}"] = value
+
+    leaves(yaml.safe_load(fitted.read_text(encoding="utf-8")).get("world", {}), "world")
+    out = {}
+    for prior in priors:
+        name = prior["parameter"]
+        value = values.get(name, "?")
+        out[name] = (
+            f"calibrated to figures.md section 1 by ABC-SMC: baseline {value} "
+            f"(calibration/fitted.yaml), prior {prior['distribution']} "
+            f"[{prior['low']}, {prior['high']}]"
+        )
+    return out
 
 
 def _cell(text: str) -> str:

@@ -1,0 +1,37 @@
+"""The baseline uses the calibrated parameters of calibration/fitted.yaml."""
+
+import yaml
+from support import BASELINE, ROOT
+
+from sim.scenario_io import load_scenario
+
+FITTED = ROOT / "calibration" / "fitted.yaml"
+
+
+def _leaves(data, prefix=""):
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            yield from _leaves(value, path)
+        else:
+            yield path, value
+
+
+def test_baseline_world_equals_fitted_medians():
+    fitted = yaml.safe_load(FITTED.read_text(encoding="utf-8"))
+    assert set(fitted) == {"world"}
+    scenario = load_scenario(BASELINE).model_dump()
+    leaves = list(_leaves(fitted))
+    assert len(leaves) >= 10
+    for path, value in leaves:
+        node = scenario
+        for part in path.split("."):
+            node = node[part]
+        assert node == value, path
+
+
+def test_every_calibrated_parameter_has_a_prior():
+    targets = yaml.safe_load((ROOT / "calibration" / "targets.yaml").read_text(encoding="utf-8"))
+    priors = {p["parameter"] for p in targets["priors"]}
+    fitted = dict(_leaves(yaml.safe_load(FITTED.read_text(encoding="utf-8"))))
+    assert set(fitted) == priors
