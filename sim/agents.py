@@ -75,6 +75,14 @@ class CountryStates:
         self.cooperation = table.base_cooperation.astype(float).copy()
         self.stock_abroad = np.zeros(n, dtype=np.int64)
         self.is_country = np.array([k != "rest_of_world" for k in table.kind])
+        # countries proper: they sign treaties and count in ``treaties_in_force``
+        self.sovereign = np.array([k == "country" for k in table.kind])
+        self.is_region = np.array([k == "region" for k in table.kind])
+        # what officials see that never changes, computed once (see transitions.country_view)
+        self.log_diaspora = np.log1p(table.diaspora_thousands)
+        self.log_income = np.log(np.maximum(table.gdp_per_capita_usd, 100.0) / 10_000.0)
+        self.distance_1000_km = table.distance_km / 1000.0
+        self.log_hub_weight = np.log(table.hub_weight)
         # treaty signed, in force and withdrawn, as steps (negative: before the run; NEVER: none)
         in_force = _steps(table.treaty_in_force_month, self.start)
         withdrawn = _steps(table.treaty_withdrawn_month, self.start)
@@ -94,7 +102,6 @@ class CountryStates:
         self.withdrawn_step = withdrawn
         self.signed_step = signed
         self.treaty_in_force = np.zeros(n, dtype=float)
-        self.can_sign = np.array([k == "country" for k in table.kind])
         self.region_codes = _codes(table.region)
         self._lag = int(round(scenario.world.cooperation.ratification_years * 12))
 
@@ -102,7 +109,7 @@ class CountryStates:
         """Country responses for one month: endogenous signing, treaties, cooperation."""
         p = self.scenario.world.cooperation
         if self.scenario.policy.treaties.endogenous_signing:
-            candidates = self.can_sign & (self.signed_step == NEVER)
+            candidates = self.sovereign & (self.signed_step == NEVER)
             if np.any(candidates):
                 idx = np.flatnonzero(candidates)
                 prob = rules.treaty_signing_probability(self.cooperation[idx], p)
@@ -124,11 +131,19 @@ class CountryStates:
         )
         self.cooperation = rules.cooperation_update(self.cooperation, target, p)
 
+    def treaty_status(self, steps: np.ndarray | int) -> np.ndarray:
+        """Treaty in force at ``steps``: from its date until withdrawn.
+
+        A scalar step gives one value per country; an array of steps, one row per step.
+
+        Reflects dated treaties and those signed endogenously so far.
+        """
+        steps = np.asarray(steps)[..., None]
+        return (self.in_force_step <= steps) & ~(self.withdrawn_step <= steps)
+
     def refresh_treaties(self, step: int) -> None:
-        """Treaty status this step: in force once its date is reached and until withdrawn."""
-        started = self.in_force_step <= step
-        ended = self.withdrawn_step <= step
-        self.treaty_in_force = (started & ~ended).astype(float)
+        """Treaty status this step."""
+        self.treaty_in_force = self.treaty_status(step).astype(float)
 
     def _peer_mean(self) -> np.ndarray:
         """Mean cooperation of each country's regional peers (itself included)."""
@@ -138,8 +153,7 @@ class CountryStates:
 
     def treaties_in_force(self) -> int:
         """Number of countries (not regions nor the rest of the world) with a treaty in force."""
-        kinds = np.array([k == "country" for k in self.table.kind])
-        return int(np.sum(self.treaty_in_force[kinds] > 0))
+        return int(np.sum(self.treaty_in_force[self.sovereign] > 0))
 
     def mean_cooperation(self) -> float:
         """Unweighted mean cooperation of countries and regions (rest of world excluded)."""

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from sim.agents import CountryStates
-from sim.config import Scenario, month_of
+from sim.config import Scenario, iso_month, month_of
 from sim.experiments import RunResult, Task, default_jobs, replicate_tasks
 from sim.levers import compile_levers
 from sim.metrics import period_value, yearly
@@ -96,18 +96,10 @@ def check_compatible(base: Scenario, policies: Sequence[Scenario], files: Sequen
                 )
 
 
-def iso_month(month: int) -> str:
-    """``YYYY-MM`` of a month count since 1970-01."""
-    return f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
-
-
 def _treaty_status(scenario: Scenario) -> np.ndarray:
     """``(n_steps, n_countries)`` treaty in force by step from dated treaty changes alone."""
     states = CountryStates(load_countries(), scenario, Streams(0, 0)["treaty"])
-    steps = np.arange(scenario.n_steps)[:, None]
-    started = (states.in_force_step >= 0) & (states.in_force_step <= steps)
-    ended = (states.withdrawn_step >= 0) & (states.withdrawn_step <= steps)
-    return started & ~ended
+    return states.treaty_status(np.arange(scenario.n_steps))
 
 
 def first_difference(base: Scenario, policy: Scenario) -> str | None:

@@ -58,6 +58,11 @@ def month_of(text: str) -> int:
     return (int(m.group(1)) - 1970) * 12 + int(m.group(2) or 1) - 1
 
 
+def iso_month(month: int) -> str:
+    """``YYYY-MM`` of a month count since 1970-01 (the inverse of :func:`month_of`)."""
+    return f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
+
+
 class Frozen(BaseModel):
     """Base: immutable, unknown keys are errors."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from sim.rules import CHANNELS
@@ -150,7 +149,3 @@ def cumulative(monthly: pd.DataFrame, name: str, start: str, end: str) -> pd.Ser
 
 def empty_flows() -> dict[str, float]:
     return dict.fromkeys(FLOWS, 0.0)
-
-
-def as_array(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
-    return {name: np.array([r[name] for r in rows]) for name in rows[0]}

@@ -7,9 +7,9 @@ import numpy as np
 
 from sim import rules, transitions
 from sim.agents import CountryAgent, CountryStates, StateAgent
-from sim.config import Scenario
+from sim.config import Scenario, iso_month
 from sim.levers import compile_levers
-from sim.metrics import STOCKS, empty_flows
+from sim.metrics import empty_flows
 from sim.population import MAX_TENURE_MONTHS, OfficialPopulation
 from sim.population import OfficialState as S
 from sim.rng import Streams
@@ -79,7 +79,7 @@ class FlightModel(mesa.Model):
         self.country_cooperation = np.zeros((self.n_steps, n_c))
         self.country_treaty = np.zeros((self.n_steps, n_c), dtype=np.int8)
         self.country_states.refresh_treaties(0)
-        view = transitions.country_view(self.table, self.country_states, self.scale)
+        view = transitions.country_view(self.country_states, self.scale)
         planned = rules.destination_utility(
             view, np.array([-1], dtype=np.int16), np.array([False]), scenario.world.destination
         )
@@ -108,7 +108,7 @@ class FlightModel(mesa.Model):
             levers=self.levers,
             table=self.table,
             countries=self.country_states,
-            view=transitions.country_view(self.table, self.country_states, self.scale),
+            view=transitions.country_view(self.country_states, self.scale),
             logsum_reference=self.logsum_reference,
             flows=flows,
             fled_to=np.zeros(n_c, dtype=np.int64),
@@ -147,7 +147,6 @@ class FlightModel(mesa.Model):
                 "mean_cooperation": cs.mean_cooperation(),
             }
         )
-        assert set(self.stock_rows[-1]) == set(STOCKS)
 
     def run_model(self) -> None:
         """Step through the whole period."""
@@ -156,5 +155,4 @@ class FlightModel(mesa.Model):
 
     def date_of(self, step: int) -> str:
         """ISO month (``YYYY-MM``) of a step."""
-        m = self.scenario.start_month + step
-        return f"{1970 + m // 12:04d}-{m % 12 + 1:02d}"
+        return iso_month(self.scenario.start_month + step)

@@ -276,9 +276,6 @@ class OfficialPopulation:
         if self.log is not None:
             self.log.add(ids, step, event, country, how)
 
-    def in_office_count(self) -> int:
-        return int(self.counts[S.IN_OFFICE])
-
     def corrupt_gains(self, step: int) -> np.ndarray:
         """Current illicit gains of the corrupt pool, aligned with ``pool.ids``."""
         pool = self.pool

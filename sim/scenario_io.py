@@ -105,23 +105,26 @@ def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], dict[
     return merged, origin
 
 
-def _loc_to_path(loc: tuple[Any, ...]) -> str:
+def _loc_to_path(loc: tuple[Any, ...], skip: frozenset[str] = frozenset()) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif part not in skip:
             out += f".{part}" if out else str(part)
     return out
 
 
-def _file_of(path: str, origin: Mapping[str, Path], default: Path) -> Path:
+def _prefixes(path: str) -> Iterator[str]:
+    """``a.b[2].c`` -> ``a.b``, ``a``: the dotted path before any index, then its parents."""
     plain = path.split("[")[0]
     while plain:
-        if plain in origin:
-            return origin[plain]
+        yield plain
         plain = plain.rpartition(".")[0]
-    return default
+
+
+def _file_of(path: str, origin: Mapping[str, Path], default: Path) -> Path:
+    return next((origin[p] for p in _prefixes(path) if p in origin), default)
 
 
 def _describe(err: Mapping[str, Any]) -> str:
@@ -137,6 +140,27 @@ def _describe(err: Mapping[str, Any]) -> str:
     return msg
 
 
+def validation_error(
+    exc: ValidationError,
+    file: Path,
+    origin: Mapping[str, Path] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> ScenarioError:
+    """The first problem of a pydantic error as a :class:`ScenarioError` with its dotted path.
+
+    Args:
+        exc: the validation error.
+        file: the file to name (or, with ``origin``, the default when no leaf matches).
+        origin: the file each leaf path came from (``extends`` chains).
+        skip: location parts that are not fields (e.g. a tagged union's tags).
+    """
+    errors = exc.errors()
+    first = errors[0]
+    path = _loc_to_path(tuple(first["loc"]), skip)
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return ScenarioError(_file_of(path, origin or {}, file), path, _describe(first) + more)
+
+
 def validate(
     data: Mapping[str, Any],
     file: Path,
@@ -144,26 +168,12 @@ def validate(
     own: frozenset[str] | None = None,
 ) -> Scenario:
     """Validate a merged mapping into a :class:`Scenario`, or raise :class:`ScenarioError`."""
-    origin = origin or {}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        path = _loc_to_path(tuple(first["loc"]))
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise ScenarioError(_file_of(path, origin, file), path, _describe(first) + more) from None
+        raise validation_error(exc, file, origin) from None
     check_semantics(scenario, file, origin, own)
     return scenario
-
-
-def _covered(path: str, prefixes: frozenset[str]) -> bool:
-    plain = path.split("[")[0]
-    while plain:
-        if plain in prefixes:
-            return True
-        plain = plain.rpartition(".")[0]
-    return False
 
 
 def check_semantics(
@@ -190,7 +200,7 @@ def check_semantics(
     def in_period(path: str, date: str) -> None:
         # a date set by the file itself must lie in its period; dates inherited through
         # ``extends`` from a longer parent are simply never reached when the period is shorter
-        if own is not None and not _covered(path, own):
+        if own is not None and not any(p in own for p in _prefixes(path)):
             return
         if not lo <= month_of(date) <= hi:
             fail(path, f"date {date} is outside the run period {period}")
@@ -294,7 +304,7 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> di
         last = tokens[-1]
         if isinstance(last, int):
             if not isinstance(node, list) or last >= len(node):
-                raise ScenarioError("<overrides>", dotted, f"no list item [{last}] to set")
+                raise ScenarioError("<overrides>", dotted, f"no item [{last}] in the list")
             node[last] = value
         else:
             node[last] = value
@@ -304,7 +314,7 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> di
 def _descend(node: Any, key: str | int, nxt: str | int, dotted: str) -> Any:
     if isinstance(key, int):
         if not isinstance(node, list) or key >= len(node):
-            raise ScenarioError("<overrides>", dotted, f"no list item [{key}]")
+            raise ScenarioError("<overrides>", dotted, f"no item [{key}] in the list")
         return node[key]
     if not isinstance(node, dict):
         raise ScenarioError("<overrides>", dotted, f"{key!r} is not inside a mapping")

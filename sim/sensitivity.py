@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sim.sweep_config import LoadedSweep, Output, apply_point, resolve_model
+from sim.sweep_config import LoadedSweep, Output, resolve_model
 
 RunFunction = Callable[..., Mapping[str, float]]
 """``f(values: {name: float}, seed: int, replicate: int, **options) -> {output: float}``."""
@@ -180,9 +180,9 @@ class ScenarioModel:
     def __call__(self, values: Mapping[str, float], seed: int, replicate: int) -> dict[str, float]:
         from sim.experiments import run
         from sim.metrics import period_value
-        from sim.scenario_io import validate
+        from sim.scenario_io import apply_overrides, validate
 
-        scenario = validate(apply_point(self.base_raw, values), Path(self.file))
+        scenario = validate(apply_overrides(self.base_raw, values), Path(self.file))
         monthly = run(scenario, replicate=replicate, seed=seed).monthly
         out = {}
         for o in self.outputs:

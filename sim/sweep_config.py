@@ -6,17 +6,15 @@ a :class:`~sim.scenario_io.ScenarioError` naming the file and the dotted field p
 command line prints on one line (exit status 2).
 
 Parameters are dotted paths into the resolved base scenario; list items are reached with an
-index (``policy.pledges[2].compliance``). A sampled point is applied to the raw mapping and then
-validated as a whole scenario, so a sampled value the scenario schema rejects is caught.
+index (``policy.pledges[2].compliance``). A sampled point is applied to the raw mapping
+(:func:`sim.scenario_io.apply_overrides`) and then validated as a whole scenario, so a sampled
+value the scenario schema rejects is caught.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
-import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,7 +22,16 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.config import Frozen, Scenario, month_of
 from sim.metrics import all_names
-from sim.scenario_io import ScenarioError, deep_merge, load_raw, read_yaml, validate
+from sim.scenario_io import (
+    ScenarioError,
+    apply_overrides,
+    deep_merge,
+    load_raw,
+    path_tokens,
+    read_yaml,
+    validate,
+    validation_error,
+)
 
 DISTRIBUTIONS = ("unif", "logunif", "triang", "norm", "truncnorm", "lognorm")
 """SALib's names; ``bounds`` holds each distribution's numbers (see :class:`Parameter`)."""
@@ -32,7 +39,6 @@ DISTRIBUTIONS = ("unif", "logunif", "triang", "norm", "truncnorm", "lognorm")
 _ARITY = {"unif": 2, "logunif": 2, "triang": 3, "norm": 2, "truncnorm": 4, "lognorm": 2}
 MODEL_PATTERN = r"^(flightsim|[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*)$"
 """``flightsim`` (the scenario model) or ``package.module:function`` (a per-run function)."""
-_PART = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
 
 
 class Parameter(Frozen):
@@ -205,74 +211,6 @@ class LoadedSweep:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def parse_path(dotted: str) -> list[str | int]:
-    """``policy.pledges[2].compliance`` -> ``['policy', 'pledges', 2, 'compliance']``."""
-    out: list[str | int] = []
-    for part in dotted.split("."):
-        m = _PART.match(part)
-        if not m:
-            raise ValueError(f"{dotted!r} is not a dotted path (a.b[0].c)")
-        out.append(m.group(1))
-        out.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
-    return out
-
-
-def set_path(raw: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set an existing leaf of a raw scenario mapping in place (list indices allowed).
-
-    Raises:
-        KeyError: the path does not reach an existing numeric or missing-but-defaulted leaf.
-    """
-    parts = parse_path(dotted)
-    node: Any = raw
-    for i, part in enumerate(parts[:-1]):
-        nxt = parts[i + 1]
-        if isinstance(part, int):
-            if not isinstance(node, list) or part >= len(node):
-                raise KeyError(f"{dotted}: no item [{part}] in the base scenario")
-            node = node[part]
-            continue
-        if not isinstance(node, dict):
-            raise KeyError(f"{dotted}: {part} is not inside a mapping")
-        if part not in node:
-            if isinstance(nxt, int):
-                raise KeyError(f"{dotted}: the base scenario has no list {part}")
-            node[part] = {}
-        node = node[part]
-    last = parts[-1]
-    if isinstance(last, int):
-        raise KeyError(f"{dotted}: must end with a field name")
-    if not isinstance(node, dict):
-        raise KeyError(f"{dotted}: {last} is not inside a mapping")
-    node[last] = value
-
-
-def apply_point(base_raw: Mapping[str, Any], values: Mapping[str, float]) -> dict[str, Any]:
-    """A copy of the raw base scenario with each dotted path set to its sampled value."""
-    raw = copy.deepcopy(dict(base_raw))
-    for dotted, value in values.items():
-        set_path(raw, dotted, value)
-    return raw
-
-
-def _field_error(file: Path, exc: ValidationError) -> ScenarioError:
-    """The first schema error as a :class:`ScenarioError` with its dotted path."""
-    errors = exc.errors()
-    first = errors[0]
-    path = ""
-    for part in first["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    kind = first.get("type", "")
-    if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "required key is missing"
-    else:
-        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    return ScenarioError(file, path, message + more)
-
-
 def load_sweep(path: str | Path, sample_size: int | None = None) -> LoadedSweep:
     """Read, validate and resolve a sweep file.
 
@@ -292,7 +230,7 @@ def load_sweep(path: str | Path, sample_size: int | None = None) -> LoadedSweep:
     try:
         sweep = Sweep.model_validate(data)
     except ValidationError as exc:
-        raise _field_error(file, exc) from None
+        raise validation_error(exc, file) from None
     if sweep.model != "flightsim":
         try:
             resolve_model(sweep.model)
@@ -351,7 +289,7 @@ def _validate_base(raw: dict[str, Any], file: Path) -> Scenario:
 def _check_parameter(raw: dict[str, Any], p: Parameter, file: Path, where: str) -> None:
     """The path must reach a number the scenario accepts at a central value of the parameter."""
     try:
-        parts = parse_path(p.path)
+        parts = path_tokens(p.path)
     except ValueError as exc:
         raise ScenarioError(file, f"{where}.path", str(exc)) from None
     if parts[0] not in ("world", "policy", "run"):
@@ -364,9 +302,9 @@ def _check_parameter(raw: dict[str, Any], p: Parameter, file: Path, where: str) 
     for field, number in checks:
         value: Any = round(number) if p.integer else number
         try:
-            point = apply_point(raw, {p.path: value})
-        except KeyError as exc:
-            raise ScenarioError(file, f"{where}.path", str(exc.args[0])) from None
+            point = apply_overrides(raw, {p.path: value})
+        except ScenarioError as exc:
+            raise ScenarioError(file, f"{where}.path", f"{p.path}: {exc.message}") from None
         try:
             validate(point, file)
         except ScenarioError as exc:

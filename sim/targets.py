@@ -24,14 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import Date, Scenario, month_of
+from sim.config import Date, Scenario, iso_month, month_of
 from sim.metrics import COUNTRY_COLUMNS, all_names, period_value
-from sim.scenario_io import ScenarioError, read_yaml, with_overrides
+from sim.scenario_io import ScenarioError, read_yaml, validation_error, with_overrides
 
 RANK_UNIT = math.log(2.0)
 """Miss of a ranking with none of its countries on top (as far off as a factor of two)."""
@@ -189,20 +189,11 @@ class TargetsSpec(_Frozen):
             else:
                 last = t.year if isinstance(t, RankingTarget) else max(p.year for p in t.points)
                 months.append(month_of(f"{last}-12"))
-        m = max(months)
-        return f"{1970 + m // 12:04d}-{m % 12 + 1:02d}"
+        return iso_month(max(months))
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("period", "ranking", "series"):
-            continue  # the discriminator's tag, not a field
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+TARGET_KINDS = frozenset({"period", "ranking", "series"})
+"""Tags of the target union: they appear in error locations but are not fields."""
 
 
 def load_targets(path: str | Path) -> TargetsSpec:
@@ -218,14 +209,10 @@ def load_targets(path: str | Path) -> TargetsSpec:
     try:
         spec = TargetsSpec.model_validate({**data, "file": str(file)})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        kind = first.get("type", "")
-        msg = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(
-            kind, str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-        )
-        if kind == "union_tag_invalid":
-            msg = "kind must be one of period, ranking, series"
-        raise ScenarioError(file, _loc(tuple(first["loc"])), msg) from None
+        err = validation_error(exc, file, skip=TARGET_KINDS)
+        if exc.errors()[0].get("type") == "union_tag_invalid":
+            err = ScenarioError(file, err.path, "kind must be one of period, ranking, series")
+        raise err from None
     check(spec, file)
     return spec
 

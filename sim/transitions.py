@@ -7,7 +7,7 @@ counted in simulated agents; the recorder multiplies by ``run.scale``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,21 +31,22 @@ class Month:
     view: rules.CountryState
     logsum_reference: float
     flows: dict[str, float]
-    fled_to: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    returned_from: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fled_to: np.ndarray
+    returned_from: np.ndarray
 
 
-def country_view(table: CountryTable, states: CountryStates, scale: int) -> rules.CountryState:
+def country_view(states: CountryStates, scale: int) -> rules.CountryState:
     """What officials see of the countries this month."""
+    table = states.table
     return rules.CountryState(
         treaty_in_force=states.treaty_in_force,
         cooperation=states.cooperation,
-        log_diaspora=np.log1p(table.diaspora_thousands),
-        log_income=np.log(np.maximum(table.gdp_per_capita_usd, 100.0) / 10_000.0),
-        distance_1000_km=table.distance_km / 1000.0,
+        log_diaspora=states.log_diaspora,
+        log_income=states.log_income,
+        distance_1000_km=states.distance_1000_km,
         investor_visa=table.investor_visa,
         death_penalty_abolished=table.death_penalty_abolished,
-        log_hub_weight=np.log(table.hub_weight),
+        log_hub_weight=states.log_hub_weight,
         log_network=np.log1p(states.stock_abroad * scale / 100.0),
         neighbour=table.neighbour,
     )
@@ -257,7 +258,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     m.flows["died_abroad"] += int(dies.sum())
     pop._log(rest[dies], m.step, "died_abroad", pop.destination[rest[dies]])
     rest, rest_rates, rest_dest = rest[~dies], rest_rates[~dies], rest_dest[~dies]
-    transit = (np.asarray(t.kind) == "region")[rest_dest].astype(float)
+    transit = m.countries.is_region[rest_dest].astype(float)
     p_move = rules.move_on_probability(rest_rates, transit, w.destination)
     moves = pop.streams["move"].uniform(rest, m.step) < p_move
     if np.any(moves):

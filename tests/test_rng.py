@@ -12,6 +12,7 @@ def test_stream_id_is_stable_crc32():
     import zlib
 
     assert stream_id("flight") == zlib.crc32(b"flight")
+    assert stream_id("flight") == 3260540430  # pinned: the same in every process and platform
     assert stream_id("flight") != stream_id("return")
 
 

@@ -173,7 +173,7 @@ def test_overrides_reach_list_items():
 @pytest.mark.parametrize(
     "path,words",
     [
-        ("policy.pledges[9].compliance", "no list item [9]"),
+        ("policy.pledges[9].compliance", "no item [9]"),
         ("policy.campaign.value", "not a mapping"),
         ("world..x", "malformed path"),
         ("world.decision[0]", "not a list"),

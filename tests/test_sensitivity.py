@@ -12,7 +12,7 @@ import yaml
 
 from sim.cli import main
 from sim.cluster import open_client
-from sim.scenario_io import validate
+from sim.scenario_io import apply_overrides, validate
 from sim.sensitivity import (
     execute,
     finished_runs,
@@ -22,7 +22,7 @@ from sim.sensitivity import (
     run_seed,
 )
 from sim.sensitivity_report import IncompleteSweep, collect_outputs, indices, write_results
-from sim.sweep_config import apply_point, load_sweep
+from sim.sweep_config import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEPS = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
@@ -74,7 +74,7 @@ def test_shipped_sweeps_validate_and_their_points_are_valid_scenarios(path):
     assert all(p.source for p in loaded.sweep.parameters)
     plan = plan_from_sweep(load_sweep(path, sample_size=4))
     for i in range(0, plan.n_samples, max(plan.n_samples // 5, 1)):
-        scenario = validate(apply_point(plan.model.base_raw, plan.values(i)), path)
+        scenario = validate(apply_overrides(plan.model.base_raw, plan.values(i)), path)
         assert scenario.run.event_log is False
 
 
