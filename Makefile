@@ -29,6 +29,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_model.py

@@ -17,8 +17,8 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim.experiments import run
-from sim.scenario_io import load_scenario
+from sim.runs.replicates import run
+from sim.scenario.io import load_scenario
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 

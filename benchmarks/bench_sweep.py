@@ -18,9 +18,9 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from sim.cluster import open_client
-from sim.sensitivity import execute, plan_from_sweep, prepare_folder, read_runs
-from sim.sweep_config import load_sweep
+from sim.runs.cluster import open_client
+from sim.sensitivity.engine import execute, plan_from_sweep, prepare_folder, read_runs
+from sim.sensitivity.sweep import load_sweep
 
 SWEEP = Path(__file__).resolve().parent.parent / "scenarios" / "sweeps" / "apec_new_agreement.yaml"
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments import replicate_tasks, run_many
-from sim.metrics import yearly
-from sim.scenario_io import load_scenario
+from sim.core.metrics import yearly
+from sim.runs.replicates import replicate_tasks, run_many
+from sim.scenario.io import load_scenario
 
 PINNED = Path(__file__).resolve().parent / "data" / "pinned.yaml"
 COLUMNS = [

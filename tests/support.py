@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.config import Scenario
-from sim.scenario_io import load_scenario
+from sim.scenario.io import load_scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.calibrate import (
+from sim.calibrate.abc import (
     DB_NAME,
     STATE_NAME,
     RangeDistance,
@@ -23,10 +23,10 @@ from sim.calibrate import (
     truncate,
     weighted_quantile,
 )
+from sim.calibrate.targets import load_targets
 from sim.cli import main
-from sim.experiments import run
-from sim.scenario_io import load_scenario
-from sim.targets import load_targets
+from sim.runs.replicates import run
+from sim.scenario.io import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -198,7 +198,7 @@ def test_recovery_coverage_rate_over_several_truths(tmp_path):
 def test_dask_scheduler_address_runs_the_sampler_on_the_cluster(tmp_path):
     from distributed import LocalCluster
 
-    from sim.calibrate import make_sampler
+    from sim.calibrate.abc import make_sampler
 
     spec = load_targets(targets_file(tmp_path, {"fled": (1, 1e9), "missing": (1, 1e9),
                                                 "caught": (1, 1e9)}, scale=400))  # fmt: skip

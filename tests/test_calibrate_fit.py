@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibrate import calibration_scenario, weighted_quantile
-from sim.calibrate_report import FIT_COLUMNS, FITTED_REPLICATES, stats_of
-from sim.experiments import replicate_tasks, run_many
-from sim.posterior import read_posterior
-from sim.results import flatten
-from sim.scenario_io import load_scenario, read_yaml, with_overrides
-from sim.targets import load_targets, ranges
+from sim.calibrate.abc import calibration_scenario, weighted_quantile
+from sim.calibrate.report import FIT_COLUMNS, FITTED_REPLICATES, stats_of
+from sim.calibrate.targets import load_targets, ranges
+from sim.runs.folders import flatten
+from sim.runs.posterior import read_posterior
+from sim.runs.replicates import replicate_tasks, run_many
+from sim.scenario.io import load_scenario, read_yaml, with_overrides
 
 CALIBRATION = Path(__file__).resolve().parent.parent / "calibration"
 

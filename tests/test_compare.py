@@ -8,7 +8,7 @@ import pytest
 from support import small, write_scenario
 
 from sim.cli import main
-from sim.compare import (
+from sim.compare.engine import (
     OUTCOMES,
     CompareError,
     bca_interval,
@@ -19,8 +19,8 @@ from sim.compare import (
     parse_horizon,
     run_comparison,
 )
-from sim.experiments import Task
-from sim.scenario_io import load_scenario
+from sim.runs.replicates import Task
+from sim.scenario.io import load_scenario
 
 SHORT = {"run": {"scale": 100, "start": "2005-01", "end": "2020-12", "replicates": 8}}
 TINY = {"run": {"scale": 200, "start": "2005-01", "end": "2016-12", "replicates": 3}}
@@ -220,7 +220,7 @@ def test_bad_horizon_and_single_replicate_are_bad_input(tmp_path, capsys):
 
 
 def test_unusable_posterior_is_bad_input(tmp_path, capsys):
-    """Without sim.posterior, or with a missing file: one clear line, exit 2."""
+    """Without sim.runs.posterior, or with a missing file: one clear line, exit 2."""
     base = write_scenario(tmp_path, "tiny", TINY)
     missing = tmp_path / "missing.parquet"
     err = _bad(tmp_path, capsys, ["compare", str(base), str(base), "--posterior", str(missing)])
@@ -228,7 +228,7 @@ def test_unusable_posterior_is_bad_input(tmp_path, capsys):
 
 
 def test_report_numbers_read_plainly():
-    from sim.compare_plots import fmt
+    from sim.compare.plots import fmt
 
     assert fmt(-0.0, "officials", True) == "0" and fmt(-0.004, "officials") == "0"
     assert fmt(-0.6, "officials", True) == "-0.6" and fmt(1234.4, "officials", True) == "+1,234"

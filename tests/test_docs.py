@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sim import params_doc, rules
-from sim.config import Policy, Scenario
-from sim.metrics import DERIVED, METRICS
-from sim.population import OfficialState
+from sim.core import rules
+from sim.core.metrics import DERIVED, METRICS
+from sim.core.population import OfficialState
+from sim.scenario import params_doc
+from sim.scenario.schema import Policy, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"
@@ -47,7 +48,7 @@ def _code_mentions(text: str, name: str) -> bool:
 
 def test_generated_blocks_are_current(text):
     stale = params_doc.stale_blocks(text)
-    assert not stale, "run: python -m sim.params_doc --write docs/ODD.md\n" + "\n".join(
+    assert not stale, "run: python -m sim.scenario.params_doc --write docs/ODD.md\n" + "\n".join(
         stale.values()
     )
 
@@ -83,7 +84,9 @@ def test_every_run_and_world_parameter_has_a_row(rows):
 def test_every_parameter_has_meaning_unit_default_and_source(rows):
     for row in rows:
         for column in params_doc.COLUMNS:
-            assert row[column].strip(), f"{row['parameter']}: no {column} (see sim/config.py doc())"
+            assert row[column].strip(), (
+                f"{row['parameter']}: no {column} (see sim/scenario/schema.py doc())"
+            )
 
 
 def test_sources_are_assumptions_conventions_or_name_a_reference(rows):

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from sim import metrics
+from sim.core import metrics
 
 
 def _ts():

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from support import small
 
-from sim.experiments import run
-from sim.model import FlightModel
-from sim.population import OfficialState, entry_schedule
-from sim.rules import monthly_probability
+from sim.core.model import FlightModel
+from sim.core.population import OfficialState, entry_schedule
+from sim.core.rules import monthly_probability
+from sim.runs.replicates import run
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import InputError, main
-from sim.posterior import posterior_tasks
-from sim.scenario_io import ScenarioError, load_scenario
+from sim.cli import main
+from sim.errors import InputError
+from sim.runs.posterior import posterior_tasks
+from sim.scenario.io import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

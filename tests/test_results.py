@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 from support import small
 
-from sim.experiments import replicate_tasks, run_many
-from sim.results import atomic_folder, read_run_folder, write_run_folder
+from sim.runs.folders import atomic_folder, read_run_folder, write_run_folder
+from sim.runs.replicates import replicate_tasks, run_many
 
 
 def test_failure_leaves_no_folder(tmp_path):

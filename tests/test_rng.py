@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.rng import Streams, stream_id
+from sim.core.rng import Streams, stream_id
 
 
 def test_stream_id_is_stable_crc32():

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import rules
-from sim.config import Cooperation, Decision, Destination, Exposure, Returns
+from sim.core import rules
+from sim.scenario.schema import Cooperation, Decision, Destination, Exposure, Returns
 
 finite = st.floats(-50, 50, allow_nan=False)
 

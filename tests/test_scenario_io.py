@@ -6,14 +6,14 @@ import pytest
 import yaml
 from support import BASELINE, write_scenario
 
-from sim.config import Scenario, month_of
-from sim.scenario_io import (
+from sim.scenario.io import (
     ScenarioError,
     json_schema,
     load_scenario,
     scenario_to_yaml,
     with_overrides,
 )
+from sim.scenario.schema import Scenario, month_of
 
 
 def test_baseline_validates_and_round_trips(tmp_path):

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from support import BASELINE, ROOT
 
-from sim.compare import check_compatible, first_difference
-from sim.scenario_io import load_raw, load_scenario
+from sim.compare.engine import check_compatible, first_difference
+from sim.scenario.io import load_raw, load_scenario
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))  # scenarios/sweeps/ is not scenarios
 POLICIES = [p for p in SCENARIOS if p.resolve() != BASELINE.resolve()]

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.cluster import open_client
-from sim.scenario_io import apply_overrides, validate
-from sim.sensitivity import (
+from sim.runs.cluster import open_client
+from sim.scenario.io import apply_overrides, validate
+from sim.sensitivity.engine import (
     execute,
     finished_runs,
     plan_from_sweep,
@@ -21,8 +21,8 @@ from sim.sensitivity import (
     read_runs,
     run_seed,
 )
-from sim.sensitivity_report import IncompleteSweep, collect_outputs, indices, write_results
-from sim.sweep_config import load_sweep
+from sim.sensitivity.report import IncompleteSweep, collect_outputs, indices, write_results
+from sim.sensitivity.sweep import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEPS = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
@@ -37,7 +37,7 @@ def ishigami_sweep(folder: Path, **over) -> Path:
     """Write an Ishigami sweep file (the analytic model through the same engine)."""
     spec = {
         "name": "ishigami",
-        "model": "sim.sensitivity:ishigami",
+        "model": "sim.sensitivity.engine:ishigami",
         "model_options": {},
         "parameters": [{"path": f"x{i}", "bounds": [-PI, PI]} for i in (1, 2, 3)],
         "outputs": [{"name": "y"}],

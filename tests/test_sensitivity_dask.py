@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.sensitivity import chunk_files, finished_runs
+from sim.sensitivity.engine import chunk_files, finished_runs
 
 BIN = Path(sys.executable).parent
 N, REPLICATES = 128, 2
@@ -34,7 +34,7 @@ RUNS = N * 5 * REPLICATES
 def write_sweep(folder: Path) -> Path:
     spec = {
         "name": "ishigami-noisy",
-        "model": "sim.sensitivity:ishigami",
+        "model": "sim.sensitivity.engine:ishigami",
         "model_options": {"noise": 0.3, "sleep": 0.004},
         "parameters": [{"path": f"x{i}", "bounds": [-math.pi, math.pi]} for i in (1, 2, 3)],
         "outputs": [{"name": "y"}],

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.cluster import SlurmOptions, slurm_cluster
-from sim.sensitivity import chunk_files, finished_runs
+from sim.runs.cluster import SlurmOptions, slurm_cluster
+from sim.sensitivity.engine import chunk_files, finished_runs
 
 
 def test_job_script_of_slurm_workers():

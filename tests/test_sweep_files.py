@@ -3,7 +3,7 @@
 import yaml
 from support import ROOT
 
-from sim.config import World
+from sim.scenario.schema import World
 
 
 def _scalar_world_paths(model=World, prefix="world"):

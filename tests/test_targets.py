@@ -9,9 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.cli import main
-from sim.scenario_io import ScenarioError, load_scenario, with_overrides
-from sim.targets import (
+from sim.calibrate.targets import (
     RANK_UNIT,
     PeriodTarget,
     RankingTarget,
@@ -21,6 +19,8 @@ from sim.targets import (
     ranges,
     ranking_score,
 )
+from sim.cli import main
+from sim.scenario.io import ScenarioError, load_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "calibration" / "targets.yaml"

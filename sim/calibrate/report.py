@@ -1,0 +1,451 @@
+"""Calibration outputs: posterior, fitted medians, posterior-predictive fit table, trade-offs.
+
+After the ABC-SMC generations (:mod:`sim.calibrate.abc`), the last generation's weighted particles
+are the posterior. The fit table comes from ``settings.predictive_draws`` simulations, each with
+its own parameter set drawn from the posterior (the same draws ``flightsim run --posterior``
+makes, :mod:`sim.runs.posterior`); the fitted baseline (posterior medians) is simulated as well, at
+the calibration scale and, as a check on that scale, at scale 1. Every file is written to a
+temporary folder first and moved into place only once all are complete.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyabc
+import yaml
+
+from sim.calibrate.abc import calibration_scenario, total_distance, weighted_quantile
+from sim.calibrate.targets import TargetsSpec, ranges, statistics
+from sim.runs.folders import git_commit
+from sim.runs.posterior import WEIGHT, posterior_tasks
+from sim.runs.replicates import RunResult, replicate_tasks
+from sim.scenario.io import with_overrides
+
+FIT_COLUMNS = ("target", "low", "high", "model_median", "model_p05", "model_p95", "inside")
+FITTED_REPLICATES = 20
+TRADEOFF_CORRELATION = 0.25
+"""Prior-sample rank correlation above which two missed targets are said to be coupled."""
+
+
+def stats_of(spec: TargetsSpec, results: Sequence[RunResult]) -> pd.DataFrame:
+    """One row per run: every target statistic (columns are the fit table's keys)."""
+    rows = []
+    for r in results:
+        row: dict[str, float] = {}
+        for target in spec.targets:
+            row.update(statistics(target, r.monthly, r.countries))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fit_table(spec: TargetsSpec, stats: pd.DataFrame) -> pd.DataFrame:
+    """Target, range, model median and 90% interval, and whether the median is inside."""
+    rows = []
+    for target in spec.targets:
+        for key, lo, hi in ranges(target):
+            x = stats[key].to_numpy(dtype=float)
+            med = float(np.median(x))
+            rows.append(
+                {
+                    "target": key,
+                    "low": lo,
+                    "high": hi,
+                    "model_median": med,
+                    "model_p05": float(np.quantile(x, 0.05)),
+                    "model_p95": float(np.quantile(x, 0.95)),
+                    "inside": bool(lo <= med <= hi),
+                }
+            )
+    return pd.DataFrame(rows, columns=list(FIT_COLUMNS))
+
+
+def posterior_summary(spec: TargetsSpec, posterior: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter: prior bounds, posterior weighted median and 90% interval."""
+    w = posterior[WEIGHT].to_numpy()
+    rows = []
+    for p in spec.priors:
+        v = posterior[p.parameter].to_numpy()
+        rows.append(
+            {
+                "parameter": p.parameter,
+                "prior": f"{p.distribution}({p.low:g}, {p.high:g})",
+                "median": weighted_quantile(v, w, 0.5),
+                "p05": weighted_quantile(v, w, 0.05),
+                "p95": weighted_quantile(v, w, 0.95),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tradeoffs(
+    prior_stats: pd.DataFrame, fit: pd.DataFrame, last_stats: pd.DataFrame
+) -> pd.DataFrame:
+    """Pairs of targets that pull against each other.
+
+    Across the prior sample two statistics are coupled when |Spearman rho| is at least
+    ``TRADEOFF_CORRELATION``. A coupled pair pulls against each other when moving the missed
+    target toward its range moves the other the wrong way: both missed and needing moves that
+    the coupling forbids, or one missed while the other, inside its range, already sits in the
+    half of its range toward which the fix would push it. The last generation's shares of
+    particles inside each range and inside both show the cost.
+    """
+    need = {}
+    for row in fit.itertuples():
+        need[row.target] = (
+            1 if row.model_median < row.low else -1 if row.model_median > row.high else 0
+        )
+    keys = [k for k in fit["target"] if k in prior_stats.columns]
+    rho = prior_stats[keys].rank().corr()
+    bounds = fit.set_index("target")
+    word = {1: "too low", -1: "too high", 0: "met"}
+    out = []
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            r = float(rho.loc[a, b])
+            if not np.isfinite(r) or abs(r) < TRADEOFF_CORRELATION or not (need[a] or need[b]):
+                continue
+            if need[a] and need[b]:
+                conflict = r * need[a] * need[b] < 0
+                note = f"{a} {word[need[a]]}, {b} {word[need[b]]}: fixing one worsens the other"
+            else:
+                missed, met = (a, b) if need[a] else (b, a)
+                push = int(np.sign(r)) * need[missed]
+                lo, hi, med = bounds.loc[met, ["low", "high", "model_median"]]
+                mid = math.sqrt(lo * hi) if lo > 0 else hi / 2
+                conflict = (push > 0 and med > mid) or (push < 0 and med < mid)
+                way = "up" if push > 0 else "down"
+                note = (
+                    f"fixing {missed} ({word[need[missed]]}) pushes {met} {way}, out of its range"
+                )
+            if conflict:
+                out.append(
+                    {
+                        "targets": f"{a} vs {b}",
+                        "spearman_rho_prior": round(r, 2),
+                        "hit_a": _hits(last_stats, bounds, [a]).mean(),
+                        "hit_b": _hits(last_stats, bounds, [b]).mean(),
+                        "hit_both": _hits(last_stats, bounds, [a, b]).mean(),
+                        "why": note,
+                    }
+                )
+    columns = ["targets", "spearman_rho_prior", "hit_a", "hit_b", "hit_both", "why"]
+    return pd.DataFrame(out, columns=columns)
+
+
+def _hits(stats: pd.DataFrame, bounds: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
+    ok = pd.Series(True, index=stats.index)
+    for k in keys:
+        ok &= (stats[k] >= bounds.loc[k, "low"]) & (stats[k] <= bounds.loc[k, "high"])
+    return ok.astype(float)
+
+
+def history_stats(history: pyabc.History, t: int) -> pd.DataFrame:
+    """Accepted particles' statistics of generation ``t`` (one row per particle)."""
+    _, stats = history.get_weighted_sum_stats(t=t)
+    return pd.DataFrame([{k: float(v) for k, v in s.items()} for s in stats])
+
+
+def fitted_yaml(medians: dict[str, float], header: Sequence[str]) -> str:
+    """A partial scenario with only the ``world`` values of the posterior medians."""
+    world: dict[str, Any] = {}
+    for dotted, value in sorted(medians.items()):
+        node = world
+        parts = dotted.split(".")[1:]
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = float(f"{value:.4g}")
+    lines = [f"# {h}" for h in header]
+    return "\n".join(lines) + "\n" + yaml.safe_dump({"world": world}, sort_keys=True)
+
+
+def write_outputs(
+    spec: TargetsSpec,
+    out: Path,
+    history: pyabc.History,
+    state: dict[str, Any],
+    jobs: int,
+    executor: Executor | None = None,
+    show_progress: bool = True,
+    scale_check_replicates: int = 4,
+) -> list[Path]:
+    """Simulate the posterior and the fitted baseline, then write every output into ``out``.
+
+    Returns:
+        The paths written.
+    """
+    from sim.calibrate.abc import posterior_table
+    from sim.calibrate.plots import write_plots
+    from sim.runs.runner import execute
+
+    scale = state["scale"]
+    seed = spec.settings.seed
+    scenario = calibration_scenario(spec, scale)
+    posterior = posterior_table(history)
+    summary = posterior_summary(spec, posterior)
+    medians = dict(zip(summary["parameter"], summary["median"], strict=True))
+    tmp = Path(tempfile.mkdtemp(prefix=".calibration-", dir=out))
+    try:
+        posterior.to_parquet(tmp / "posterior.parquet", index=False)
+        tasks = posterior_tasks(
+            scenario, tmp / "posterior.parquet", spec.settings.predictive_draws, seed
+        )
+        predictive = execute(tasks, jobs, executor, "posterior draws", show_progress)
+        pred_stats = stats_of(spec, predictive)
+        fitted_header = _header(state, len(tasks))
+        (tmp / "fitted.yaml").write_text(fitted_yaml(medians, fitted_header), encoding="utf-8")
+        fitted_scenario = with_overrides(scenario, _rounded(medians), file="fitted.yaml")
+        fitted_runs = execute(
+            replicate_tasks(fitted_scenario, FITTED_REPLICATES, seed),
+            jobs,
+            executor,
+            "fitted",
+            show_progress,
+        )
+        fitted_stats = stats_of(spec, fitted_runs)
+        scale_check = None
+        if scale_check_replicates > 0:
+            one = with_overrides(fitted_scenario, {"run.scale": 1})
+            runs = execute(
+                replicate_tasks(one, scale_check_replicates, seed),
+                jobs,
+                executor,
+                "scale 1",
+                show_progress,
+            )
+            scale_check = stats_of(spec, runs)
+        fit = fit_table(spec, pred_stats)
+        fit.to_csv(tmp / "fit.csv", index=False)
+        prior_stats = history_stats(history, 0)
+        last_stats = history_stats(history, history.max_t)
+        trade = tradeoffs(prior_stats, fit, last_stats)
+        (tmp / "plots").mkdir()
+        write_plots(
+            spec,
+            tmp / "plots",
+            posterior,
+            pred_stats,
+            fit,
+            fitted_runs,
+            prior_stats,
+            last_stats,
+            trade,
+        )
+        text = report_text(
+            spec,
+            state,
+            summary,
+            fit,
+            fit_table(spec, fitted_stats),
+            trade,
+            scale_check,
+            fitted_stats,
+            len(tasks),
+            FITTED_REPLICATES,
+            scale_check_replicates,
+            last_distances=[total_distance(spec, row) for row in last_stats.to_dict("records")],
+        )
+        (tmp / "report.md").write_text(text, encoding="utf-8")
+        written = []
+        for item in sorted(tmp.iterdir()):
+            dest = out / item.name
+            if dest.is_dir():
+                shutil.rmtree(dest)
+            os.replace(item, dest)
+            written.append(dest)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _rounded(medians: dict[str, float]) -> dict[str, float]:
+    """The medians as written to fitted.yaml (4 significant digits)."""
+    return {k: float(f"{v:.4g}") for k, v in medians.items()}
+
+
+def _header(state: dict[str, Any], draws: int) -> list[str]:
+    sims = sum(g["simulations"] for g in state["generations"])
+    return [
+        "Posterior medians of the calibrated world parameters (written by `flightsim calibrate`).",
+        "scenarios/baseline.yaml extends this file; see calibration/report.md for the fit.",
+        f"run: began {state['started']}, written {datetime.datetime.now():%Y-%m-%d %H:%M}, "
+        f"commit {git_commit()} (began at {state.get('commit', 'not recorded')})",
+        f"budget: ABC-SMC (pyabc), population {state['population']}, "
+        f"{len(state['generations'])} generations, {sims} simulations at scale {state['scale']}; "
+        f"{draws} posterior draws; ABC wall time {state['wall_seconds'] / 60:.1f} min",
+    ]
+
+
+def _fmt(x: float) -> str:
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:,.1f} bn"
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.2g}"
+
+
+def _table(df: pd.DataFrame) -> str:
+    head = "| " + " | ".join(df.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in df.columns) + " |"
+    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+def _fit_markdown(fit: pd.DataFrame, fitted: pd.DataFrame | None = None) -> str:
+    """The fit table; with ``fitted``, also the fitted baseline's median and the verdict."""
+    view = pd.DataFrame(
+        {
+            "target": fit["target"],
+            "range": [
+                f"{_fmt(a)} - {_fmt(b)}" for a, b in zip(fit["low"], fit["high"], strict=True)
+            ],
+            "model median": fit["model_median"].map(_fmt),
+            "90% interval": [
+                f"{_fmt(a)} - {_fmt(b)}"
+                for a, b in zip(fit["model_p05"], fit["model_p95"], strict=True)
+            ],
+            "inside": fit["inside"].map({True: "yes", False: "**no**"}),
+        }
+    )
+    if fitted is not None:
+        view["fitted baseline median"] = fitted["model_median"].map(_fmt).to_numpy()
+        view["met"] = met_flags(fit, fitted).map({True: "yes", False: "**no**"}).to_numpy()
+    return _table(view)
+
+
+def met_flags(fit: pd.DataFrame, fitted: pd.DataFrame) -> pd.Series:
+    """A target is met when the model median under the posterior and the fitted baseline's
+    median both lie in its range."""
+    return fit["inside"].astype(bool) & fitted["inside"].astype(bool).to_numpy()
+
+
+def report_text(
+    spec: TargetsSpec,
+    state: dict[str, Any],
+    summary: pd.DataFrame,
+    fit: pd.DataFrame,
+    fitted_fit: pd.DataFrame,
+    trade: pd.DataFrame,
+    scale_check: pd.DataFrame | None,
+    fitted_stats: pd.DataFrame,
+    draws: int,
+    fitted_replicates: int,
+    scale_replicates: int,
+    last_distances: Sequence[float],
+) -> str:
+    """The calibration report (Markdown)."""
+    gens = state["generations"]
+    sims = sum(g["simulations"] for g in gens)
+    inside = int(fit["inside"].sum())
+    met = int(met_flags(fit, fitted_fit).sum())
+    lines = [
+        "# Calibration report",
+        "",
+        f"Written by `flightsim calibrate` on {datetime.datetime.now():%Y-%m-%d %H:%M} "
+        f"(commit {git_commit()}; the calibration began at commit "
+        f"{state.get('commit', 'not recorded')}). Targets and priors: "
+        f"`{Path(spec.file).name}`; scenario "
+        f"`{spec.settings.scenario}`.",
+        "",
+        "## Budget",
+        "",
+        f"ABC-SMC (pyabc {pyabc.__version__}): population {state['population']}, {len(gens)} "
+        f"generations (generation 0 samples the prior), {sims} simulations at scale "
+        f"{state['scale']} (real officials per agent), runs stopped at {spec.end}; ABC wall time "
+        f"{state['wall_seconds'] / 60:.1f} min. Then {draws} posterior-predictive runs, "
+        f"{fitted_replicates} replicates of the fitted baseline"
+        + (f" and {scale_replicates} at scale 1" if scale_check is not None else "")
+        + ".",
+        "",
+        _table(pd.DataFrame(gens).round(3)),
+        "",
+        f"Last generation: {np.mean(np.asarray(last_distances) == 0):.0%} of particles meet every "
+        "target (distance 0).",
+        "",
+        "## Fit",
+        "",
+        f"Model under the posterior: {draws} runs, each with its own parameter set drawn from the "
+        "posterior (parameter uncertainty and chance). `inside` means the model median lies in "
+        f"the target range: {inside} of {len(fit)} rows (also in `fit.csv`). A target is marked "
+        "`met` when, in addition, the fitted baseline (posterior medians, `fitted.yaml`, the "
+        f"values `scenarios/baseline.yaml` uses) has its median inside: {met} of {len(fit)}.",
+        "",
+        _fit_markdown(fit, fitted_fit),
+        "",
+        f"Fitted baseline (posterior medians, `fitted.yaml`), {fitted_replicates} replicates "
+        "(chance only):",
+        "",
+        _fit_markdown(fitted_fit),
+        "",
+        "## Targets that pull against each other",
+        "",
+        "A pair is listed when, across the prior sample, the two statistics move together "
+        f"(|Spearman rho| >= {TRADEOFF_CORRELATION}) so that moving the parameters to fix a "
+        "missed target moves the other away from (or out of) its range. `hit_*` are shares of "
+        "the last generation's particles inside each range and inside both.",
+        "",
+        _table(trade.round(2)) if len(trade) else "No pair of targets pulls against another.",
+        "",
+        "See `plots/tradeoffs.png`.",
+        "",
+        "## Posterior",
+        "",
+        _table(
+            summary.assign(
+                **{c: summary[c].map(lambda v: f"{v:.4g}") for c in ("median", "p05", "p95")}
+            )
+        ),
+        "",
+        "`fitted.yaml` holds the medians (4 significant digits); `posterior.parquet` the "
+        "weighted particles that `--posterior` draws from.",
+        "",
+    ]
+    if scale_check is not None:
+        rows = []
+        for key in fit["target"]:
+            a = float(np.median(fitted_stats[key]))
+            b = float(np.median(scale_check[key]))
+            rows.append(
+                {
+                    "target": key,
+                    f"scale {state['scale']}": _fmt(a),
+                    "scale 1": _fmt(b),
+                    "ratio": f"{a / b:.2f}" if b else "-",
+                }
+            )
+        lines += [
+            "## Does the calibration scale bias the fit?",
+            "",
+            f"Fitted baseline medians at the calibration scale ({fitted_replicates} replicates) "
+            f"and at scale 1 ({scale_replicates} replicates, same seeds):",
+            "",
+            _table(pd.DataFrame(rows)),
+            "",
+        ]
+    lines += [
+        "## Targets",
+        "",
+        "\n".join(
+            f"- **{t.id}** ({t.kind}): {t.description}. Reported: {t.reported or '-'}. "
+            f"{t.range_note} Source: {t.source}. Caveat: {t.caveat}"
+            for t in spec.targets
+        ),
+        "",
+        "## Plots",
+        "",
+        "- `plots/posterior_marginals.png`, `plots/posterior_pairs.png`: the posterior",
+        "- `plots/targets.png`: each target range against the model's distribution",
+        "- `plots/baseline_windows.png`: the fitted baseline's cumulative series over each "
+        "target window, with the target range",
+        "- `plots/tradeoffs.png`",
+        "",
+    ]
+    return "\n".join(lines)

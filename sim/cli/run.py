@@ -1,0 +1,67 @@
+"""``flightsim run | validate | schema``: run a scenario, check scenario files, print the schema."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.cli.common import add_run_options, check_out, executor_from
+from sim.scenario.io import json_schema, load_scenario
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``run``, ``validate`` and ``schema`` to the main parser."""
+    p = subparsers.add_parser("run", help="run a scenario's replicates and write its run folder")
+    p.add_argument("scenario", help="scenario YAML file")
+    add_run_options(p, default_out="results/<name>/")
+    p.add_argument("--posterior", help="posterior.parquet: each replicate draws its own parameters")
+    p.set_defaults(func=cmd_run)
+    p = subparsers.add_parser("validate", help="check scenario files without running them")
+    p.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    p.set_defaults(func=cmd_validate)
+    p = subparsers.add_parser("schema", help="print the JSON schema of scenario files")
+    p.add_argument("--out", help="write it to this file")
+    p.set_defaults(func=cmd_schema)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # Engines are imported when their command runs: matplotlib, Dask and pyabc take seconds to
+    # import, and `flightsim --help` or `validate` should not wait for them.
+    from sim.runs.posterior import posterior_tasks
+    from sim.runs.runner import run_scenario
+
+    scenario = load_scenario(args.scenario)
+    out = check_out(args.out)
+    tasks = None
+    if args.posterior:
+        tasks = posterior_tasks(scenario, Path(args.posterior), args.replicates, args.seed)
+    with executor_from(args) as executor:
+        folder = run_scenario(
+            scenario,
+            out=out,
+            replicates=args.replicates,
+            seed=args.seed,
+            jobs=args.jobs,
+            executor=executor,
+            tasks=tasks,
+            show_progress=not args.quiet,
+        )
+    print(f"wrote {folder}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    for path in args.scenarios:
+        scenario = load_scenario(path)
+        print(f"{path}: valid ({scenario.meta.name}, {scenario.run.start} to {scenario.run.end})")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    text = json_schema()
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0

@@ -1,0 +1,314 @@
+"""The officials: a vectorized population (struct of numpy arrays with stable ids).
+
+Each official is an individual agent with its own state and its own random draws, but officials
+are held as arrays rather than one Python object each: one object per official costs ~1,400-1,900
+ns per agent-month against ~8 ns vectorized. Ids are array positions, given in order of entry and
+never reused. Every draw is counter-based on ``(stream, id, step)`` (see :mod:`sim.core.rng`), so an
+official's fate depends only on its own draws and on the world it sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+from scipy.special import gammaincinv
+
+from sim.core import rules
+from sim.core.rng import Streams
+from sim.scenario.schema import Scenario
+
+CAREER_SHAPE = 4.0
+"""Gamma shape of career length in office (assumption: careers cluster around their mean)."""
+MAX_TENURE_MONTHS = 45 * 12
+"""Longest time in office before the run starts that an initial official can have (assumption)."""
+
+
+class OfficialState(IntEnum):
+    """Exactly one state per official at any time."""
+
+    IN_OFFICE = 0
+    INVESTIGATED = 1
+    ABROAD = 2
+    MISSING = 3
+    CAUGHT = 4
+    RETURNED = 5
+    PROSECUTED_ABROAD = 6
+    SANCTIONED_AT_HOME = 7
+    RETIRED_OR_DEAD = 8
+
+
+S = OfficialState
+CAUGHT_HOW = ("home", "border")
+ENDED_HOW = ("retired", "died_abroad")
+EVENTS = (
+    "exposed_stayed",
+    "went_missing",
+    "caught_border",
+    "fled_abroad",
+    "family_moved_abroad",
+    "sanctioned_at_home",
+    "caught_home",
+    "returned",
+    "prosecuted_abroad",
+    "moved_on",
+    "died_abroad",
+    "assets_confiscated",
+)
+
+
+class CorruptPool:
+    """Corrupt officials who may still be in office, in aligned arrays with spare capacity.
+
+    Holds what the monthly exposure and family clocks need without gathering from the full
+    population arrays. Entries that have left office are masked by ``alive`` and dropped by
+    :meth:`compact` once they are more than a few percent of the pool.
+    """
+
+    FIELDS = (
+        "ids",
+        "rate",
+        "base",
+        "exposure_hazard",
+        "exposure_threshold",
+        "family_hazard",
+        "family_threshold",
+    )
+
+    def __init__(self, capacity: int) -> None:
+        self.n = 0
+        self.ids = np.zeros(capacity, dtype=np.int64)
+        for name in self.FIELDS[1:]:
+            setattr(self, name, np.zeros(capacity))
+
+    def append(self, **columns: np.ndarray) -> None:
+        k = columns["ids"].size
+        for name in self.FIELDS:
+            getattr(self, name)[self.n : self.n + k] = columns.get(name, 0.0)
+        self.n += k
+
+    def view(self, name: str) -> np.ndarray:
+        return getattr(self, name)[: self.n]
+
+    def compact(self, alive: np.ndarray) -> None:
+        """Keep only the entries where ``alive`` (aligned with the pool) is true."""
+        k = int(alive.sum())
+        for name in self.FIELDS:
+            arr = getattr(self, name)
+            arr[:k] = arr[: self.n][alive]
+        self.n = k
+
+
+@dataclass
+class EventLog:
+    """Transitions other than routine entry and retirement, in columns."""
+
+    official_id: list[np.ndarray]
+    step: list[np.ndarray]
+    event: list[np.ndarray]
+    country: list[np.ndarray]
+    how: list[np.ndarray]
+
+    @classmethod
+    def empty(cls) -> EventLog:
+        return cls([], [], [], [], [])
+
+    def add(self, ids: np.ndarray, step: int, event: str, country=-1, how=-1) -> None:
+        if ids.size == 0:
+            return
+        n = ids.size
+        self.official_id.append(ids.astype(np.int64))
+        self.step.append(np.full(n, step, dtype=np.int32))
+        self.event.append(np.full(n, EVENTS.index(event), dtype=np.int8))
+        self.country.append(np.broadcast_to(np.asarray(country, dtype=np.int16), (n,)).copy())
+        self.how.append(np.broadcast_to(np.asarray(how, dtype=np.int8), (n,)).copy())
+
+    def columns(self) -> dict[str, np.ndarray]:
+        def cat(parts: list[np.ndarray], dtype) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        return {
+            "official_id": cat(self.official_id, np.int64),
+            "step": cat(self.step, np.int32),
+            "event": cat(self.event, np.int8),
+            "country": cat(self.country, np.int16),
+            "how": cat(self.how, np.int8),
+        }
+
+
+def entry_schedule(scenario: Scenario) -> tuple[int, np.ndarray]:
+    """Initial number of simulated officials and entries per step (deterministic).
+
+    Entries replace retirements and add growth: the expected stock is
+    ``N0 (1 + g)^years`` and entries per month are that stock over the mean career, plus growth.
+    """
+    pop = scenario.world.population
+    scale = scenario.run.scale
+    n0 = max(int(round(pop.initial_officials / scale)), 1)
+    t = np.arange(scenario.n_steps + 1) / 12.0
+    stock = n0 * (1.0 + pop.growth_per_year) ** t
+    per_month = stock / (pop.career_years * 12.0)
+    cumulative = np.cumsum(per_month[:-1]) + np.maximum(np.diff(stock), 0.0).cumsum()
+    counts = np.diff(np.floor(np.concatenate([[0.0], cumulative]))).astype(np.int64)
+    return n0, counts
+
+
+class OfficialPopulation:
+    """All officials of one run, as arrays indexed by official id."""
+
+    def __init__(self, scenario: Scenario, streams: Streams, gains_index: np.ndarray) -> None:
+        """Create the population present at the start of the run.
+
+        Args:
+            scenario: the valid scenario.
+            streams: the run's named streams.
+            gains_index: cumulative sum of China's income index by month, from
+                ``scenario.start_month - MAX_TENURE_MONTHS`` to the end of the run.
+        """
+        self.scenario = scenario
+        self.world = scenario.world
+        self.streams = streams
+        self.scale = scenario.run.scale
+        self.offset = MAX_TENURE_MONTHS  # gains_index position of step 0
+        self.gains_index = gains_index
+        n0, self.entries = entry_schedule(scenario)
+        capacity = n0 + int(self.entries.sum())
+        self.n = 0
+        self.rank = np.zeros(capacity, dtype=np.int8)
+        self.corrupt = np.zeros(capacity, dtype=bool)
+        self.gains_rate = np.zeros(capacity)
+        self.entry_step = np.zeros(capacity, dtype=np.int32)
+        self.exit_step = np.zeros(capacity, dtype=np.int32)
+        self.state = np.full(capacity, S.IN_OFFICE, dtype=np.int8)
+        self.state_step = np.zeros(capacity, dtype=np.int32)
+        self.how = np.full(capacity, -1, dtype=np.int8)
+        self.family_country = np.full(capacity, -1, dtype=np.int16)
+        self.destination = np.full(capacity, -1, dtype=np.int16)
+        self.fled_step = np.full(capacity, -1, dtype=np.int32)
+        self.gains_usd = np.zeros(capacity)
+        self.assets_taken_usd = np.zeros(capacity)
+        self.assets_recovered_usd = np.zeros(capacity)
+        self.counts = np.zeros(len(S), dtype=np.int64)
+        self.pool = CorruptPool(capacity)
+        self.investigated_ids = np.zeros(0, dtype=np.int64)
+        self.missing_ids = np.zeros(0, dtype=np.int64)
+        self.abroad_ids = np.zeros(0, dtype=np.int64)
+        self.log = EventLog.empty() if scenario.run.event_log else None
+        self._add(n0, step=0, initial=True)
+
+    # ------------------------------------------------------------------ entry and retirement
+    def _add(self, count: int, step: int, initial: bool = False) -> None:
+        if count <= 0:
+            return
+        ids = np.arange(self.n, self.n + count, dtype=np.int64)
+        self.n += count
+        draw = self.streams["population"]
+        pop, cor = self.world.population, self.world.corruption
+        shares = np.cumsum(pop.rank_shares)
+        self.rank[ids] = np.minimum(
+            np.searchsorted(shares, draw.uniform(ids, 0, 0), side="right"), 3
+        )
+        self.corrupt[ids] = draw.uniform(ids, 0, 1) < cor.share_corrupt
+        multiplier = np.asarray(cor.rank_gain_multiplier)[self.rank[ids]]
+        self.gains_rate[ids] = (
+            cor.gains_usd_per_month * multiplier * np.exp(cor.gains_sigma * draw.normal(ids, 0, 2))
+        )
+        career = gammaincinv(CAREER_SHAPE, np.clip(draw.uniform(ids, 0, 3), 1e-12, 1 - 1e-12))
+        career_months = np.maximum(career * pop.career_years * 12.0 / CAREER_SHAPE, 1.0)
+        if initial:
+            served = np.minimum(draw.uniform(ids, 0, 4) * career_months, MAX_TENURE_MONTHS)
+            entry = -served.astype(np.int64)
+        else:
+            entry = np.full(count, step, dtype=np.int64)
+        exit_ = np.maximum(entry + career_months.astype(np.int64), step + 1)
+        self.entry_step[ids] = entry
+        self.exit_step[ids] = exit_
+        self.state_step[ids] = step
+        self.counts[S.IN_OFFICE] += count
+        new = ids[self.corrupt[ids]]
+        # integrated-hazard clocks: an event happens when the cumulative hazard passes an Exp(1)
+        # threshold drawn once per official (exact for piecewise-constant monthly hazards)
+        self.pool.append(
+            ids=new,
+            rate=self.gains_rate[new],
+            base=self.gains_index[self.offset + self.entry_step[new]],
+            exposure_threshold=-np.log1p(-self.streams["exposure"].uniform(new, 0)),
+            family_threshold=-np.log1p(-self.streams["family"].uniform(new, 0)),
+        )
+
+    def corrupt_alive(self) -> np.ndarray:
+        """Mask of the corrupt pool still in office; compacts the pool when many have left."""
+        pool = self.pool
+        alive = self.state[pool.view("ids")] == S.IN_OFFICE
+        if pool.n - int(alive.sum()) > 0.05 * pool.n:
+            pool.compact(alive)
+            alive = np.ones(pool.n, dtype=bool)
+        return alive
+
+    def enter_and_retire(self, step: int) -> tuple[int, int]:
+        """New officials enter; those whose career ends now and are still in office retire."""
+        entered = int(self.entries[step]) if step < len(self.entries) else 0
+        self._add(entered, step)
+        leaving = np.flatnonzero(self.exit_step[: self.n] == step)
+        leaving = leaving[self.state[leaving] == S.IN_OFFICE]
+        self._set(leaving, S.RETIRED_OR_DEAD, step, how=0)
+        return entered, int(leaving.size)
+
+    # ----------------------------------------------------------------------------- helpers
+    def _set(self, ids: np.ndarray, state: OfficialState, step: int, how: int = -1) -> None:
+        if ids.size == 0:
+            return
+        self.counts -= np.bincount(self.state[ids], minlength=len(S))
+        self.counts[state] += ids.size
+        self.state[ids] = state
+        self.state_step[ids] = step
+        if how >= 0:
+            self.how[ids] = how
+
+    def current_gains(self, ids: np.ndarray, step: int) -> np.ndarray:
+        """Illicit gains accumulated in office up to ``step`` (US$ of the month)."""
+        now = self.gains_index[self.offset + step]
+        then = self.gains_index[self.offset + self.entry_step[ids]]
+        return self.gains_rate[ids] * (now - then)
+
+    def _log(self, ids: np.ndarray, step: int, event: str, country=-1, how=-1) -> None:
+        if self.log is not None:
+            self.log.add(ids, step, event, country, how)
+
+    def corrupt_gains(self, step: int) -> np.ndarray:
+        """Current illicit gains of the corrupt pool, aligned with ``pool.ids``."""
+        pool = self.pool
+        return pool.rate[: pool.n] * (self.gains_index[self.offset + step] - pool.base[: pool.n])
+
+    # ------------------------------------------------------------------------ record view
+    def record(self, official_id: int) -> dict[str, object]:
+        """A readable view of one official (state names, not codes)."""
+        i = int(official_id)
+        if not 0 <= i < self.n:
+            raise KeyError(f"no official with id {i} (ids run from 0 to {self.n - 1})")
+        state = S(int(self.state[i]))
+        how = int(self.how[i])
+        if state == S.RETURNED:
+            how_name = rules.CHANNELS[how]
+        elif state == S.CAUGHT:
+            how_name = CAUGHT_HOW[how]
+        elif state == S.RETIRED_OR_DEAD:
+            how_name = ENDED_HOW[how]
+        else:
+            how_name = None
+        return {
+            "official_id": i,
+            "rank": int(self.rank[i]),
+            "corrupt": bool(self.corrupt[i]),
+            "entry_step": int(self.entry_step[i]),
+            "state": state.name.lower(),
+            "state_step": int(self.state_step[i]),
+            "how": how_name,
+            "family_country": int(self.family_country[i]),
+            "destination": int(self.destination[i]),
+            "fled_step": int(self.fled_step[i]),
+            "gains_usd": float(self.gains_usd[i]),
+            "assets_taken_usd": float(self.assets_taken_usd[i]),
+            "assets_recovered_usd": float(self.assets_recovered_usd[i]),
+        }

@@ -1,0 +1,309 @@
+"""Pure decision rules: exposure, stay/hide/flee, destination, returns, cooperation.
+
+No Mesa, no I/O.
+
+Every rule takes arrays and parameter models and returns arrays; the model applies them. Rates are
+given per year in the scenario and turned into monthly probabilities with
+``p = 1 - exp(-rate / 12)`` (constant hazard within a month).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario.schema import (
+    Cooperation,
+    Corruption,
+    Decision,
+    Destination,
+    Exposure,
+    Home,
+    Returns,
+)
+
+CHANNELS = ("persuasion", "deportation", "extradition", "prosecution", "surrender")
+"""Ways a fugitive abroad stops being at large; ``prosecution`` means tried in the host country."""
+
+
+def monthly_probability(rate_per_year: np.ndarray | float) -> np.ndarray:
+    """Probability of at least one event in a month under a constant yearly hazard rate."""
+    return -np.expm1(-np.asarray(rate_per_year, dtype=np.float64) / 12.0)
+
+
+def exposure_rate(
+    gains_usd: np.ndarray,
+    family_abroad: np.ndarray,
+    campaign: float,
+    naked_rules: float,
+    p: Exposure,
+) -> np.ndarray:
+    """Yearly hazard that a corrupt official in office is exposed (an investigation opens).
+
+    Proportional hazards (Cox 1972): a base rate, multiplied by the campaign intensity and by a
+    power of illicit gains (larger takings leave more traces: the size-dependent detection of
+    Becker 1968), and raised for "naked officials" once rules target them (2010, 2014).
+    """
+    size = np.power(np.maximum(gains_usd, 1.0) / p.reference_gains_usd, p.gains_elasticity)
+    naked = 1.0 + p.naked_official_effect * naked_rules * family_abroad
+    return p.base_per_year * (1.0 + p.campaign_effect * campaign) * size * naked
+
+
+def family_abroad_rate(
+    gains_usd: np.ndarray, naked_rules: float, reference_gains_usd: float, p: Corruption
+) -> np.ndarray:
+    """Yearly hazard that a corrupt official settles spouse and children abroad.
+
+    Grows with a power of illicit gains (the means to fund a family abroad) and falls as rules on
+    "naked officials" bite (2010, 2014): an assumption with no published functional form.
+    """
+    size = np.power(np.maximum(gains_usd, 1.0) / reference_gains_usd, p.family_gains_elasticity)
+    return p.family_abroad_per_year * size / (1.0 + naked_rules)
+
+
+def softmax(utility: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Row-wise multinomial-logit probabilities, numerically stable."""
+    shifted = utility - np.max(utility, axis=axis, keepdims=True)
+    weights = np.exp(shifted)
+    return weights / np.sum(weights, axis=axis, keepdims=True)
+
+
+def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index chosen in each row by inverting the cumulative probabilities with uniforms ``u``."""
+    cumulative = np.cumsum(probabilities, axis=1)
+    cumulative[:, -1] = 1.0
+    return np.sum(cumulative <= u[:, None], axis=1).astype(np.int64)
+
+
+STAY, HIDE, FLEE = 0, 1, 2
+
+
+def response_probabilities(
+    gains_usd: np.ndarray,
+    rank: np.ndarray,
+    family_abroad: np.ndarray,
+    destinations_logsum: np.ndarray,
+    exit_controls: float,
+    naked_rules: float,
+    leniency: float,
+    reference_gains_usd: float,
+    p: Decision,
+) -> np.ndarray:
+    """Probabilities of staying, hiding at home and fleeing abroad for exposed officials.
+
+    Multinomial logit (McFadden 1974) over three alternatives; staying is the reference with
+    utility ``leniency_stay * leniency``. Fleeing grows with the log of illicit gains (the means to
+    live abroad), with family already abroad, and with the attractiveness of the best destinations
+    (the logsum of the destination model: more treaties and cooperation abroad deter flight); exit
+    controls and rules on naked officials (passports held, posts screened) deter it.
+
+    Returns:
+        ``(n, 3)`` array, columns ``STAY, HIDE, FLEE``, rows summing to 1.
+    """
+    log_gains = np.log(np.maximum(gains_usd, 1.0) / reference_gains_usd)
+    n = gains_usd.shape[0]
+    u = np.zeros((n, 3))
+    u[:, STAY] = p.leniency_stay * leniency
+    u[:, HIDE] = p.hide_constant + p.hide_gains * log_gains + p.hide_rank * rank
+    u[:, FLEE] = (
+        p.flee_constant
+        + p.flee_gains * log_gains
+        + p.flee_family_abroad * family_abroad
+        + p.flee_destinations * destinations_logsum
+        - p.exit_control_deterrence * exit_controls
+        - p.naked_rule_deterrence * naked_rules * family_abroad
+    )
+    return softmax(u)
+
+
+@dataclass(frozen=True)
+class CountryState:
+    """What officials see of the countries in one month (index = country index)."""
+
+    treaty_in_force: np.ndarray
+    cooperation: np.ndarray
+    log_diaspora: np.ndarray
+    log_income: np.ndarray
+    distance_1000_km: np.ndarray
+    investor_visa: np.ndarray
+    death_penalty_abolished: np.ndarray
+    log_hub_weight: np.ndarray
+    log_network: np.ndarray
+    neighbour: np.ndarray
+
+
+def destination_utility(
+    countries: CountryState,
+    family_country: np.ndarray,
+    hasty: np.ndarray,
+    p: Destination,
+) -> np.ndarray:
+    """Utility of each destination for each fleeing official (multinomial logit, McFadden 1974).
+
+    Country terms follow the reasons reported for destination choice (figures.md section 2): no
+    treaty in force, low cooperation, a large diaspora, high income, investor-visa routes, courts
+    that refuse removal to face the death penalty, distance, and fugitives already there (a
+    network effect as in migration-network models, Massey et al. 1993). An official whose family
+    already lives in a country gains ``family_abroad`` utility for it. Hasty escapes weigh distance
+    ``hasty_distance_multiplier`` times more, favour neighbouring places (``hasty_neighbour``) and
+    ignore investor-visa routes (figures.md section 2: hasty escapes go to neighbouring countries).
+
+    Returns:
+        ``(n_officials, n_countries)`` utilities.
+    """
+    base = (
+        p.treaty * countries.treaty_in_force
+        + p.cooperation * countries.cooperation
+        + p.diaspora * countries.log_diaspora
+        + p.income * countries.log_income
+        + p.death_penalty_abolished * countries.death_penalty_abolished
+        + p.network * countries.log_network
+        + countries.log_hub_weight
+    )
+    planned = base + p.investor_visa * countries.investor_visa
+    distance = p.distance_per_1000_km * countries.distance_1000_km
+    hasty_col = hasty.astype(bool)[:, None]
+    utility = np.where(
+        hasty_col,
+        base[None, :]
+        + p.hasty_distance_multiplier * distance[None, :]
+        + p.hasty_neighbour * countries.neighbour[None, :],
+        planned[None, :] + distance[None, :],
+    )
+    has_family = family_country >= 0
+    if np.any(has_family):
+        rows = np.flatnonzero(has_family)
+        utility[rows, family_country[rows]] += p.family_abroad
+    return utility
+
+
+def logsum(utility: np.ndarray) -> np.ndarray:
+    """Expected maximum utility of a logit choice set (the inclusive value), per row."""
+    top = np.max(utility, axis=1)
+    return top + np.log(np.sum(np.exp(utility - top[:, None]), axis=1))
+
+
+def return_rates(
+    treaty_in_force: np.ndarray,
+    cooperation: np.ndarray,
+    fair_trial_objection: np.ndarray,
+    asylum_delay_years: np.ndarray,
+    death_penalty_abolished: np.ndarray,
+    family_abroad: np.ndarray,
+    pursuit: float,
+    persuasion_program: float,
+    leniency: float,
+    legal_assistance: np.ndarray | float,
+    p: Returns,
+) -> np.ndarray:
+    """Yearly hazard rates of each return channel for fugitives abroad (competing risks).
+
+    Columns follow :data:`CHANNELS`. Each channel is a proportional-hazards term (Cox 1972):
+
+    - persuasion: ``persuasion_per_year * (pursuit + programme) * (1 + family_in_china_effect *
+      [no family abroad]) * (1 + leniency_effect * leniency) * (0.5 + 0.5 * cooperation)`` —
+      pressure through family left in China and leniency offers; the host's cooperation helps
+      locate and reach the fugitive;
+    - deportation for immigration violations: ``deportation_per_year * cooperation * delay *
+      (1 + pursuit) * (1 + legal_assistance)``, with ``delay = 1 / (1 + asylum_delay_effect *
+      asylum_appeal_delay_years)`` for asylum claims and appeals;
+    - extradition: ``extradition_per_year * treaty_in_force * cooperation * courts * delay *
+      (1 + legal_assistance)``; courts of countries that abolished the death penalty refuse
+      unless assurances hold: ``courts = 1 - abolished * (1 - death_penalty_assurance)``;
+    - prosecution in the host: ``prosecution_per_year * cooperation * fair_trial_objection *
+      (1 + pursuit) * (1 + legal_assistance)`` (strong courts try cases themselves);
+    - surrender: ``surrender_per_year * (1 + leniency_effect * leniency) * (1 + pursuit)``.
+
+    ``legal_assistance`` is the host's mutual-legal-assistance commitment under the pledges in
+    force (pledge ``legal_assistance`` x compliance).
+
+    Returns:
+        ``(n, 5)`` yearly rates, all non-negative.
+    """
+    delay = 1.0 / (1.0 + p.asylum_delay_effect * asylum_delay_years)
+    courts = 1.0 - death_penalty_abolished * (1.0 - p.death_penalty_assurance)
+    family_home = 1.0 + p.family_in_china_effect * (1.0 - family_abroad)
+    lenient = 1.0 + p.leniency_effect * leniency
+    assist = 1.0 + np.asarray(legal_assistance, dtype=float)
+    rates = np.empty((treaty_in_force.shape[0], len(CHANNELS)))
+    rates[:, 0] = (
+        p.persuasion_per_year
+        * (pursuit + persuasion_program)
+        * family_home
+        * lenient
+        * (0.5 + 0.5 * cooperation)
+    )
+    rates[:, 1] = p.deportation_per_year * cooperation * delay * (1.0 + pursuit) * assist
+    rates[:, 2] = p.extradition_per_year * treaty_in_force * cooperation * courts * delay * assist
+    rates[:, 3] = (
+        p.prosecution_per_year * cooperation * fair_trial_objection * (1.0 + pursuit) * assist
+    )
+    rates[:, 4] = p.surrender_per_year * lenient * (1.0 + pursuit)
+    return rates
+
+
+def move_on_probability(
+    total_return_rate: np.ndarray, transit: np.ndarray, p: Destination
+) -> np.ndarray:
+    """Monthly probability that a fugitive leaves its host for another country.
+
+    Two reasons: the host has turned risky (above ``move_on_threshold_per_year`` of total return
+    hazard, the excess drives onward moves at ``move_on_per_year`` per threshold unit), and the
+    host is a transit point (Hong Kong and Macau served as such, figures.md section 2) left at
+    ``transit_move_on_per_year``. Both are assumptions with no published functional form.
+    """
+    excess = np.maximum(total_return_rate - p.move_on_threshold_per_year, 0.0)
+    risky = p.move_on_per_year * excess / max(p.move_on_threshold_per_year, 1e-9)
+    return monthly_probability(risky + p.transit_move_on_per_year * transit)
+
+
+def home_capture_probability(campaign: float, pursuit: float, p: Home) -> float:
+    """Monthly probability that an official hiding inside China is caught (domestic pursuit)."""
+    rate = (
+        p.capture_per_year
+        * (1.0 + p.capture_campaign_effect * campaign)
+        * (1.0 + p.capture_pursuit_effect * pursuit)
+    )
+    return float(monthly_probability(rate))
+
+
+def cooperation_target(
+    base: np.ndarray,
+    pledge: np.ndarray,
+    pressure: float,
+    peer_mean: np.ndarray,
+    fair_trial_objection: np.ndarray,
+    coercion: float,
+    fugitive_share: np.ndarray,
+    p: Cooperation,
+) -> np.ndarray:
+    """Level of cooperation each country tends towards this month, in [0, 1].
+
+    Sums its own base level, the pledges it has joined (weighted by pledge level and compliance),
+    its response to China's diplomatic pressure and pursuit effort, and pull towards its peers'
+    mean (DeGroot 1974 averaging); backlash lowers it where coercive pursuit meets a large
+    fugitive presence. Its own courts cap it at
+    ``1 - legal_constraint_weight * fair_trial_objection``.
+    """
+    own = base + p.pledge_weight * pledge + p.pressure_weight * pressure
+    own = (1.0 - p.peer_weight) * own + p.peer_weight * peer_mean
+    backlash = p.backlash_weight * coercion * fugitive_share * fair_trial_objection
+    cap = 1.0 - p.legal_constraint_weight * fair_trial_objection
+    return np.clip(np.minimum(own - backlash, cap), 0.0, 1.0)
+
+
+def cooperation_update(current: np.ndarray, target: np.ndarray, p: Cooperation) -> np.ndarray:
+    """Partial adjustment towards the target (Nerlove 1958) at ``adjustment_per_year``."""
+    return current + monthly_probability(p.adjustment_per_year) * (target - current)
+
+
+def treaty_signing_probability(cooperation: np.ndarray, p: Cooperation) -> np.ndarray:
+    """Monthly probability that a country without a treaty signs one (endogenous signing).
+
+    Zero below ``treaty_signing_threshold`` of cooperation and rising linearly above it: an
+    assumption standing for the political will a treaty needs.
+    """
+    excess = np.maximum(cooperation - p.treaty_signing_threshold, 0.0)
+    span = max(1.0 - p.treaty_signing_threshold, 1e-9)
+    return monthly_probability(p.treaty_signing_per_year * excess / span)

@@ -1,0 +1,295 @@
+"""Officials' monthly transitions: family abroad, exposure and response, flight, capture, returns.
+
+Each function observes the population and the world for one month, calls the pure rules of
+:mod:`sim.core.rules`, and applies the outcome with the official's own counter-based draws.
+Flows are counted in simulated agents; the recorder multiplies by ``run.scale``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core import rules
+from sim.core.agents import CountryStates
+from sim.core.levers import Levers
+from sim.core.population import OfficialPopulation
+from sim.core.population import OfficialState as S
+from sim.world.countries import CountryTable
+
+
+@dataclass
+class Month:
+    """Everything officials see in one step, and the tallies they add to."""
+
+    step: int
+    lever: dict[str, float]
+    levers: Levers
+    table: CountryTable
+    countries: CountryStates
+    view: rules.CountryState
+    logsum_reference: float
+    flows: dict[str, float]
+    fled_to: np.ndarray
+    returned_from: np.ndarray
+
+
+def country_view(states: CountryStates, scale: int) -> rules.CountryState:
+    """What officials see of the countries this month."""
+    table = states.table
+    return rules.CountryState(
+        treaty_in_force=states.treaty_in_force,
+        cooperation=states.cooperation,
+        log_diaspora=states.log_diaspora,
+        log_income=states.log_income,
+        distance_1000_km=states.distance_1000_km,
+        investor_visa=table.investor_visa,
+        death_penalty_abolished=table.death_penalty_abolished,
+        log_hub_weight=states.log_hub_weight,
+        log_network=np.log1p(states.stock_abroad * scale / 100.0),
+        neighbour=table.neighbour,
+    )
+
+
+def _hasty(pop: OfficialPopulation, ids: np.ndarray, step: int) -> np.ndarray:
+    """Escapes without family abroad are hasty with probability ``hasty_share``."""
+    u = pop.streams["hasty"].uniform(ids, step)
+    return (pop.family_country[ids] < 0) & (u < pop.world.destination.hasty_share)
+
+
+def _choose_destination(
+    pop: OfficialPopulation, ids: np.ndarray, m: Month, hasty: np.ndarray, k: int, exclude=None
+) -> np.ndarray:
+    utility = rules.destination_utility(
+        m.view, pop.family_country[ids], hasty, pop.world.destination
+    )
+    if exclude is not None:
+        utility[np.arange(ids.size), exclude] = -np.inf
+    probs = rules.softmax(utility)
+    return rules.choose(probs, pop.streams["destination"].uniform(ids, m.step, k))
+
+
+def family_moves(pop: OfficialPopulation, m: Month, gains: np.ndarray, alive: np.ndarray) -> None:
+    """Corrupt officials in office send spouse and children abroad ("naked officials")."""
+    w, pool = pop.world, pop.pool
+    ids = pool.view("ids")
+    without = alive & (pop.family_country[ids] < 0)
+    rate = rules.family_abroad_rate(
+        gains, m.lever["naked_official_rules"], w.exposure.reference_gains_usd, w.corruption
+    )
+    hazard = pool.view("family_hazard")
+    hazard += np.where(without, rate / 12.0, 0.0)
+    moving = ids[without & (hazard >= pool.view("family_threshold"))]
+    if moving.size == 0:
+        return
+    where = _choose_destination(pop, moving, m, np.zeros(moving.size, dtype=bool), k=2)
+    pop.family_country[moving] = where
+    m.flows["family_moved_abroad"] += moving.size
+    pop._log(moving, m.step, "family_moved_abroad", where)
+
+
+def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
+    """Officials try to leave: some are caught at the border, the rest reach a destination."""
+    if ids.size == 0:
+        return
+    d = pop.world.decision
+    stopped = pop.streams["border"].uniform(ids, m.step) < min(
+        m.lever["exit_controls"] * d.border_capture, 1.0
+    )
+    caught = ids[stopped]
+    pop._set(caught, S.CAUGHT, m.step, how=1)
+    m.flows["caught_border"] += caught.size
+    pop._log(caught, m.step, "caught_border")
+    gone = ids[~stopped]
+    if gone.size == 0:
+        return
+    where = _choose_destination(pop, gone, m, _hasty(pop, gone, m.step), k=0)
+    pop._set(gone, S.ABROAD, m.step)
+    pop.destination[gone] = where
+    pop.fled_step[gone] = m.step
+    taken = pop.world.assets.share_taken * pop.gains_usd[gone]
+    pop.assets_taken_usd[gone] = taken
+    pop.abroad_ids = np.concatenate([pop.abroad_ids, gone])
+    m.flows["fled_abroad"] += gone.size
+    m.flows["assets_taken_usd"] += float(taken.sum())
+    np.add.at(m.fled_to, where, 1)
+    pop._log(gone, m.step, "fled_abroad", where)
+
+
+def exposures(pop: OfficialPopulation, m: Month) -> None:
+    """Corrupt officials in office may be exposed; the exposed stay, hide or flee.
+
+    Exposure and family moves run on integrated-hazard clocks: each official's cumulative hazard
+    grows every month and the event happens when it passes the official's own Exp(1) threshold.
+    """
+    alive = pop.corrupt_alive()
+    pool = pop.pool
+    if pool.n == 0:
+        return
+    w = pop.world
+    gains = pop.corrupt_gains(m.step)
+    family_moves(pop, m, gains, alive)
+    ids = pool.view("ids")
+    family = (pop.family_country[ids] >= 0).astype(float)
+    rate = rules.exposure_rate(
+        gains, family, m.lever["campaign"], m.lever["naked_official_rules"], w.exposure
+    )
+    hazard = pool.view("exposure_hazard")
+    hazard += rate / 12.0
+    hit = alive & (hazard >= pool.view("exposure_threshold"))
+    ids, gains, family = ids[hit], gains[hit], family[hit]
+    if ids.size == 0:
+        return
+    pop.gains_usd[ids] = gains
+    m.flows["exposed"] += ids.size
+    utility = rules.destination_utility(
+        m.view, pop.family_country[ids], _hasty(pop, ids, m.step), w.destination
+    )
+    probs = rules.response_probabilities(
+        gains_usd=gains,
+        rank=pop.rank[ids].astype(float),
+        family_abroad=family,
+        destinations_logsum=rules.logsum(utility) - m.logsum_reference,
+        exit_controls=m.lever["exit_controls"],
+        naked_rules=m.lever["naked_official_rules"],
+        leniency=m.lever["leniency"],
+        reference_gains_usd=w.exposure.reference_gains_usd,
+        p=w.decision,
+    )
+    choice = rules.choose(probs, pop.streams["response"].uniform(ids, m.step))
+    stay, hide = ids[choice == rules.STAY], ids[choice == rules.HIDE]
+    pop._set(stay, S.INVESTIGATED, m.step)
+    pop.investigated_ids = np.concatenate([pop.investigated_ids, stay])
+    m.flows["investigated"] += stay.size
+    pop._log(stay, m.step, "exposed_stayed")
+    pop._set(hide, S.MISSING, m.step)
+    pop.missing_ids = np.concatenate([pop.missing_ids, hide])
+    m.flows["went_missing"] += hide.size
+    pop._log(hide, m.step, "went_missing")
+    flee(pop, ids[choice == rules.FLEE], m)
+
+
+def investigations(pop: OfficialPopulation, m: Month) -> None:
+    """Open investigations close with a sanction at home, or the official flees late."""
+    ids = pop.investigated_ids = pop.investigated_ids[
+        pop.state[pop.investigated_ids] == S.INVESTIGATED
+    ]
+    ids = ids[pop.state_step[ids] < m.step]  # investigations opened this month go on
+    if ids.size == 0:
+        return
+    h = pop.world.home
+    u = pop.streams["investigation"].uniform(ids, m.step)
+    p_close = -np.expm1(-1.0 / h.investigation_months)
+    p_flee = float(rules.monthly_probability(h.late_flight_per_year))
+    closed = ids[u < p_close]
+    pop._set(closed, S.SANCTIONED_AT_HOME, m.step)
+    m.flows["sanctioned_at_home"] += closed.size
+    pop._log(closed, m.step, "sanctioned_at_home")
+    flee(pop, ids[(u >= p_close) & (u < p_close + p_flee)], m)
+
+
+def home_capture(pop: OfficialPopulation, m: Month) -> None:
+    """Officials hiding inside China are caught by domestic pursuit."""
+    ids = pop.missing_ids = pop.missing_ids[pop.state[pop.missing_ids] == S.MISSING]
+    ids = ids[pop.state_step[ids] < m.step]  # capture hazard starts the month after hiding
+    if ids.size == 0:
+        return
+    p = rules.home_capture_probability(m.lever["campaign"], m.lever["pursuit"], pop.world.home)
+    caught = ids[pop.streams["capture"].uniform(ids, m.step) < p]
+    pop._set(caught, S.CAUGHT, m.step, how=0)
+    m.flows["caught_home"] += caught.size
+    pop._log(caught, m.step, "caught_home")
+
+
+def abroad(pop: OfficialPopulation, m: Month) -> None:
+    """Fugitives abroad: returns by channel, deaths, onward moves and asset confiscation."""
+    ids = pop.abroad_ids = pop.abroad_ids[pop.state[pop.abroad_ids] == S.ABROAD]
+    ids = ids[pop.fled_step[ids] < m.step]  # return hazards start the month after arrival
+    if ids.size == 0:
+        return
+    w, t = pop.world, m.table
+    dest = pop.destination[ids].astype(np.int64)
+    legal = m.levers.legal_assistance[m.step][dest]
+    asset_return = m.levers.asset_return[m.step][dest]
+    rates = rules.return_rates(
+        treaty_in_force=m.countries.treaty_in_force[dest],
+        cooperation=m.countries.cooperation[dest],
+        fair_trial_objection=t.fair_trial_objection[dest],
+        asylum_delay_years=t.asylum_appeal_delay_years[dest],
+        death_penalty_abolished=t.death_penalty_abolished[dest],
+        family_abroad=(pop.family_country[ids] >= 0).astype(float),
+        pursuit=m.lever["pursuit"],
+        persuasion_program=m.lever["persuasion_program"],
+        leniency=m.lever["leniency"],
+        legal_assistance=legal,
+        p=w.returns,
+    )
+    total = rates.sum(axis=1)
+    stream = pop.streams["return"]
+    event = stream.uniform(ids, m.step, 0) < rules.monthly_probability(total)
+    if np.any(event):
+        ev, ev_rates = ids[event], rates[event]
+        shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
+        channel = rules.choose(shares, stream.uniform(ev, m.step, 1))
+        recovery = np.array([getattr(w.assets, f"recovery_{c}") for c in rules.CHANNELS])[
+            channel
+        ] * (1.0 + asset_return[event])
+        _recover(pop, ev, np.minimum(recovery, 1.0), m)
+        np.add.at(m.returned_from, dest[event], 1)
+        prosecution = rules.CHANNELS.index("prosecution")
+        tried = ev[channel == prosecution]
+        pop._set(tried, S.PROSECUTED_ABROAD, m.step, how=prosecution)
+        m.flows["prosecuted_abroad"] += tried.size
+        pop._log(tried, m.step, "prosecuted_abroad", pop.destination[tried], prosecution)
+        for k, name in enumerate(rules.CHANNELS):
+            if k == prosecution:
+                continue
+            back = ev[channel == k]
+            pop._set(back, S.RETURNED, m.step, how=k)
+            m.flows[f"returned_{name}"] += back.size
+            m.flows["returned"] += back.size
+            pop._log(back, m.step, "returned", pop.destination[back], k)
+    rest, rest_rates, rest_dest = ids[~event], total[~event], dest[~event]
+    dies = pop.streams["death"].uniform(rest, m.step) < rules.monthly_probability(
+        w.returns.death_per_year
+    )
+    pop._set(rest[dies], S.RETIRED_OR_DEAD, m.step, how=1)
+    m.flows["died_abroad"] += int(dies.sum())
+    pop._log(rest[dies], m.step, "died_abroad", pop.destination[rest[dies]])
+    rest, rest_rates, rest_dest = rest[~dies], rest_rates[~dies], rest_dest[~dies]
+    transit = m.countries.is_region[rest_dest].astype(float)
+    p_move = rules.move_on_probability(rest_rates, transit, w.destination)
+    moves = pop.streams["move"].uniform(rest, m.step) < p_move
+    if np.any(moves):
+        movers = rest[moves]
+        hasty = np.zeros(movers.size, dtype=bool)
+        where = _choose_destination(pop, movers, m, hasty, k=1, exclude=rest_dest[moves])
+        pop.destination[movers] = where
+        m.flows["moved_on"] += movers.size
+        np.add.at(m.fled_to, where, 1)
+        pop._log(movers, m.step, "moved_on", where)
+    seize = (
+        m.lever["asset_confiscation"] + m.lever["trial_in_absentia"]
+    ) * w.assets.confiscation_per_year
+    if seize > 0:
+        dest_now = pop.destination[rest].astype(np.int64)
+        rate = (
+            seize
+            * m.countries.cooperation[dest_now]
+            * (1.0 + m.levers.asset_return[m.step][dest_now])
+        )
+        remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
+        hit = (
+            pop.streams["confiscation"].uniform(rest, m.step) < rules.monthly_probability(rate)
+        ) & (remaining > 0)
+        if np.any(hit):
+            _recover(pop, rest[hit], np.full(int(hit.sum()), w.assets.confiscation_share), m)
+            pop._log(rest[hit], m.step, "assets_confiscated", pop.destination[rest[hit]])
+
+
+def _recover(pop: OfficialPopulation, ids: np.ndarray, share: np.ndarray, m: Month) -> None:
+    remaining = pop.assets_taken_usd[ids] - pop.assets_recovered_usd[ids]
+    amount = remaining * share
+    pop.assets_recovered_usd[ids] += amount
+    m.flows["assets_recovered_usd"] += float(amount.sum())

@@ -1,0 +1,138 @@
+"""Dask clusters for sweeps: a loopback LocalCluster, a running scheduler, or SLURM jobs.
+
+``open_client`` is a context manager yielding a ``distributed.Client`` and a plain description
+of the cluster (kind, address, workers) for the manifest. Everything it starts it also stops.
+SLURM workers are submitted as batch jobs through dask-jobqueue (the optional ``slurm`` extra);
+the scheduler then runs inside this process and workers connect back to it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.errors import ClusterError
+
+
+@dataclass(frozen=True)
+class SlurmOptions:
+    """Job settings for ``--cluster slurm`` (each worker is one single-core job)."""
+
+    queue: str | None = None
+    account: str | None = None
+    walltime: str = "01:00:00"
+    memory: str = "2GB"
+    interface: str | None = None
+    host: str | None = None
+    log_directory: str | None = None
+    job_extra_directives: tuple[str, ...] = ()
+    python: str = field(default_factory=lambda: sys.executable)
+
+
+def slurm_cluster(options: SlurmOptions, workers: int) -> Any:
+    """A ``dask_jobqueue.SLURMCluster`` of single-process, single-thread worker jobs (not scaled).
+
+    Raises:
+        ClusterError: dask-jobqueue is not installed.
+    """
+    try:
+        from dask_jobqueue import SLURMCluster
+    except ImportError:
+        raise ClusterError(
+            "--cluster slurm needs dask-jobqueue: pip install 'flightsim[slurm]'"
+        ) from None
+    scheduler_options: dict[str, Any] = {"dashboard_address": ":0"}
+    if options.host:
+        scheduler_options["host"] = options.host
+    return SLURMCluster(
+        cores=1,
+        processes=1,
+        memory=options.memory,
+        walltime=options.walltime,
+        queue=options.queue,
+        account=options.account,
+        interface=options.interface,
+        python=options.python,
+        log_directory=options.log_directory,
+        job_extra_directives=list(options.job_extra_directives),
+        job_name="flightsim-sweep",
+        scheduler_options=scheduler_options,
+    )
+
+
+@contextmanager
+def open_client(
+    scheduler: str | None = None,
+    kind: str = "local",
+    workers: int | None = None,
+    slurm: SlurmOptions | None = None,
+    wait_seconds: float = 300.0,
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Connect to or start a cluster, yield ``(client, description)``, then close what it started.
+
+    Args:
+        scheduler: ``tcp://HOST:PORT`` of a running scheduler (takes precedence over ``kind``).
+        kind: ``local`` (LocalCluster on 127.0.0.1, one single-thread process per worker) or
+            ``slurm`` (workers submitted as SLURM jobs).
+        workers: workers to start (local: CPU count by default; slurm: 2 jobs by default).
+        slurm: job settings for ``kind == "slurm"``.
+        wait_seconds: how long to wait for the first worker.
+
+    Raises:
+        ClusterError: the scheduler cannot be reached, or no worker arrived in time.
+    """
+    import os
+
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    n = 1
+    try:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="20s")
+            except OSError as exc:
+                raise ClusterError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+            described = {"kind": "scheduler", "address": scheduler}
+        elif kind == "local":
+            n = workers or max(os.cpu_count() or 1, 1)
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",  # its HTTP server stays on loopback too
+            )
+            client = Client(cluster)
+            described = {"kind": "local", "address": cluster.scheduler_address, "requested": n}
+        elif kind == "slurm":
+            n = workers or 2
+            cluster = slurm_cluster(slurm or SlurmOptions(), n)
+            cluster.scale(jobs=n)
+            client = Client(cluster)
+            described = {
+                "kind": "slurm",
+                "address": cluster.scheduler_address,
+                "requested": n,
+                "job_script": cluster.job_script(),
+            }
+        else:
+            raise ClusterError(f"--cluster: expected local or slurm, got {kind!r}")
+        try:
+            client.wait_for_workers(n if kind == "local" and not scheduler else 1, wait_seconds)
+        except TimeoutError:
+            client.close()
+            raise ClusterError(f"no Dask worker joined within {wait_seconds:.0f} s") from None
+        info = client.scheduler_info(n_workers=-1)
+        described["workers"] = len(info.get("workers", {}))  # when the sweep started
+        described["threads"] = sum(client.nthreads().values())
+        try:
+            yield client, described
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()

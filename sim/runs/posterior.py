@@ -1,0 +1,108 @@
+"""Posterior draws as runs: each replicate takes its own parameter set from a calibration posterior.
+
+``posterior.parquet`` (written by ``flightsim calibrate``) holds one row per particle: one
+column per calibrated parameter (dotted scenario names, ``world.…``) and a ``weight`` column.
+Replicate ``k`` draws a row with probability proportional to its weight, from the named stream
+``"posterior"`` of ``(seed, k)`` (see :mod:`sim.core.rng`), so the draw of any replicate is the same
+whatever the number of replicates or workers. The drawn values are applied with
+:func:`sim.scenario.io.with_overrides` (validated by the scenario schema) and recorded in
+``Task.params``, so comparison bands include parameter uncertainty, not only chance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.core.rng import Streams
+from sim.errors import InputError, ScenarioError
+from sim.runs.replicates import Task
+from sim.scenario.io import with_overrides
+from sim.scenario.schema import Scenario
+
+WEIGHT = "weight"
+STREAM = "posterior"
+
+
+def read_posterior(path: Path) -> pd.DataFrame:
+    """Read and check a posterior table; weights are returned normalised to sum to 1.
+
+    Raises:
+        InputError: the file is missing, unreadable, or not a posterior table.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: --posterior: file not found")
+    try:
+        table = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is bad input
+        raise InputError(
+            f"{path}: --posterior: not a readable Parquet file ({type(exc).__name__})"
+        ) from None
+    if WEIGHT not in table.columns:
+        raise InputError(f"{path}: weight: required column is missing")
+    params = [c for c in table.columns if c != WEIGHT]
+    if not params:
+        raise InputError(f"{path}: no parameter columns besides weight")
+    for column in params:
+        if not str(column).startswith("world."):
+            raise InputError(
+                f"{path}: {column}: expected a world parameter (world.<section>.<name>)"
+            )
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            raise InputError(f"{path}: {column}: expected numbers")
+        if not np.isfinite(table[column].to_numpy(dtype=float)).all():
+            raise InputError(f"{path}: {column}: missing or infinite values")
+    if table.empty:
+        raise InputError(f"{path}: the posterior has no rows")
+    weights = pd.to_numeric(table[WEIGHT], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+        raise InputError(f"{path}: weight: expected non-negative numbers with a positive sum")
+    out = table.copy()
+    out[WEIGHT] = weights / weights.sum()
+    return out
+
+
+def draw_index(weights: np.ndarray, seed: int, replicate: int) -> int:
+    """Row drawn by one replicate: weighted, from stream ``posterior`` of ``(seed, replicate)``."""
+    rng = Streams(seed, replicate)[STREAM].generator()
+    return int(rng.choice(len(weights), p=weights))
+
+
+def posterior_tasks(
+    scenario: Scenario, path: Path, replicates: int | None = None, seed: int | None = None
+) -> list[Task]:
+    """Tasks whose replicates each draw their own parameter set from a posterior.
+
+    Args:
+        scenario: the scenario to run (its other parameters stay as they are).
+        path: ``posterior.parquet``.
+        replicates: number of replicates (default ``scenario.run.replicates``).
+        seed: root seed (default ``scenario.run.seed``).
+
+    Returns:
+        One task per replicate, with the drawn values in ``Task.params``.
+
+    Raises:
+        InputError: a bad posterior file.
+        ScenarioError: a drawn value the scenario schema rejects (names the file and field).
+    """
+    table = read_posterior(Path(path))
+    n = scenario.run.replicates if replicates is None else replicates
+    root = scenario.run.seed if seed is None else seed
+    weights = table[WEIGHT].to_numpy()
+    params = [c for c in table.columns if c != WEIGHT]
+    tasks = []
+    for k in range(n):
+        row = table.iloc[draw_index(weights, root, k)]
+        drawn = {name: float(row[name]) for name in params}
+        try:
+            drawn_scenario = with_overrides(scenario, drawn, file=str(path))
+        except ScenarioError as exc:
+            raise ScenarioError(
+                path, exc.path, f"posterior row {row.name}: {exc.message}"
+            ) from None
+        tasks.append(Task(drawn_scenario, k, root, params=drawn))
+    return tasks
