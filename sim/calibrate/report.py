@@ -226,6 +226,7 @@ def write_outputs(
             scale_check = stats_of(spec, runs)
         fit = fit_table(spec, pred_stats)
         fit.to_csv(tmp / "fit.csv", index=False)
+        fitted_fit = fit_table(spec, fitted_stats)
         prior_stats = history_stats(history, 0)
         last_stats = history_stats(history, history.max_t)
         trade = tradeoffs(prior_stats, fit, last_stats)
@@ -236,6 +237,7 @@ def write_outputs(
             posterior,
             pred_stats,
             fit,
+            met_flags(fit, fitted_fit),
             fitted_runs,
             prior_stats,
             last_stats,
@@ -246,7 +248,7 @@ def write_outputs(
             state,
             summary,
             fit,
-            fit_table(spec, fitted_stats),
+            fitted_fit,
             trade,
             scale_check,
             fitted_stats,
