@@ -109,7 +109,7 @@ def test_panel_titles_are_words_with_units():
     assert title.endswith("[officials per year]")
     assert "_" not in title and "+" not in title
     assert plots._label("fled_abroad").endswith("[officials per year]")
-    assert plots._label("stock_abroad").endswith("[officials, at year end]")
+    assert plots._label("stock_abroad") == "fugitives abroad [officials, at year end]"
     assert plots._label("treaties_in_force").endswith("[countries, at year end]")
     for name in (*plots.PANELS, *DERIVED):
         assert "_" not in plots._label(name), name

@@ -50,7 +50,8 @@ def _label(name: str) -> str:
     if name in DERIVED:
         title, unit = DERIVED_TITLES.get(name, name.replace("_", " ")), "officials"
     else:
-        title, unit = BY_NAME[name].description, BY_NAME[name].unit
+        title = BY_NAME[name].description.removesuffix(" at the end of the step")
+        unit = BY_NAME[name].unit
     return f"{title} [{unit} per year]" if is_flow(name) else f"{title} [{unit}, at year end]"
 
 
