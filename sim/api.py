@@ -25,26 +25,19 @@ from sim.compare.engine import (
     outcome_table,
     parse_horizon,
 )
-from sim.core.metrics import yearly
-from sim.errors import CompareError, FlightsimError
-from sim.runs.replicates import RunResult, Task, replicate_tasks, run, run_many
-from sim.scenario.io import load_scenario, with_overrides
+
+# Re-exported as they are (``name as name`` marks a re-export).
+from sim.core.metrics import yearly as yearly
+from sim.errors import CompareError
+from sim.errors import FlightsimError as FlightsimError
+from sim.runs.replicates import RunResult, replicate_tasks, run_many
+from sim.runs.replicates import Task as Task
+from sim.runs.replicates import run as run
+from sim.scenario.io import load_scenario as load_scenario
+from sim.scenario.io import with_overrides as with_overrides
 from sim.scenario.schema import Scenario
 
-__all__ = [
-    "FlightsimError",
-    "RunResult",
-    "Scenario",
-    "Task",
-    "compare_policies",
-    "load_scenario",
-    "replicate_tasks",
-    "run",
-    "run_many",
-    "run_replicates",
-    "with_overrides",
-    "yearly",
-]
+# The names exported are listed once, in sim/__init__.py (``__all__``).
 
 
 def run_replicates(
