@@ -59,7 +59,7 @@ BAD = [
         "world.decision.flee_konstant",
         "unknown key",
     ),
-    ("wrong type", {"run": {"replicates": "many"}}, "run.replicates", "valid integer"),
+    ("wrong type", {"run": {"replicates": "many"}}, "run.replicates", "expected a whole number"),
     (
         "probability",
         {"world": {"corruption": {"share_corrupt": 1.5}}},
@@ -115,7 +115,7 @@ def test_error_in_parent_names_parent(tmp_path):
     child = write_scenario(tmp_path, "child", {"meta": {"name": "child"}}, extends=parent)
     with pytest.raises(ScenarioError) as err:
         load_scenario(child)
-    assert Path(err.value.file).name == "parent.yaml"
+    assert err.value.file == f"{parent} (extended by child.yaml)"
     assert err.value.path == "world.home.capture_per_year"
 
 
@@ -131,7 +131,7 @@ def test_extends_cycle(tmp_path):
     "text,words",
     [
         ("meta: !!python/object/apply:os.system ['true']\n", "not allowed"),
-        ("meta: [1, 2\n", "broken YAML at line"),
+        ("meta: [1, 2\n", "not valid YAML"),
         ("- just\n- a list\n", "expected a mapping"),
         ("extends: nowhere.yaml\n", "file not found"),
     ],

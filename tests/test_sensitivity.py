@@ -37,7 +37,7 @@ def ishigami_sweep(folder: Path, **over) -> Path:
     """Write an Ishigami sweep file (the analytic model through the same engine)."""
     spec = {
         "name": "ishigami",
-        "model": "sim.sensitivity.engine:ishigami",
+        "model": "ishigami",
         "model_options": {},
         "parameters": [{"path": f"x{i}", "bounds": [-PI, PI]} for i in (1, 2, 3)],
         "outputs": [{"name": "y"}],
@@ -142,7 +142,7 @@ BASE = {
             "outputs[0].period[1]",
             "outside the base run period",
         ),
-        ({"model": "sim.nothing:here"}, "model", "cannot import"),
+        ({"model": "os:system"}, "model", "unknown model"),
     ],
 )
 def test_bad_sweep_files_fail_cleanly(tmp_path, capsys, change, where, words):
