@@ -323,6 +323,7 @@ def check_semantics(
     lie in the run period (``None``: every date). Inherited dates beyond a shortened period are
     simply never reached.
     """
+    # the country table loads pandas: imported when a scenario is checked, not by every command
     from sim.world.countries import load_countries
 
     origin = origin or {}
