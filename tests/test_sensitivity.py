@@ -162,7 +162,7 @@ def test_broken_yaml_and_wrong_top_level(tmp_path, capsys):
     path = tmp_path / "s.yaml"
     path.write_text("name: [unclosed\n", encoding="utf-8")
     assert main(["sensitivity", str(path), "--quiet"]) == 2
-    assert "broken YAML" in capsys.readouterr().err
+    assert "line 2, column 1: not valid YAML" in capsys.readouterr().err
     path.write_text("- a\n- b\n", encoding="utf-8")
     assert main(["sensitivity", str(path), "--quiet"]) == 2
     assert "expected a mapping" in capsys.readouterr().err

@@ -65,13 +65,22 @@ def read_yaml(path: Path, label: str | Path | None = None) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = _QUOTED.sub("'...'", getattr(exc, "problem", None) or "")
+        problem = _without_content(getattr(exc, "problem", None) or "")
         why = f" ({printable(problem)})" if problem else ""
         raise ScenarioError(label, "", f"{where}: not valid YAML{why}") from None
 
 
-_QUOTED = re.compile(r"'[^']{5,}'|\"[^\"]{5,}\"")
-"""Quoted text longer than a few characters in a YAML problem: left out (it may be content)."""
+def _without_content(problem: str) -> str:
+    """A YAML problem with quoted text from the file left out (``'...'``): PyYAML quotes short
+    tokens (``','``, ``'<stream end>'``, ``'\\t'``), which are kept, but also alias names and
+    other text of the file. Unpaired quotes: nothing is kept."""
+    parts = problem.split("'")
+    if len(parts) % 2 == 0 or '"' in problem:
+        return ""
+    for i in range(1, len(parts), 2):
+        if len(parts[i]) > 4 and not (parts[i].startswith("<") and parts[i].endswith(">")):
+            parts[i] = "..."
+    return "'".join(parts)
 
 
 def file_problem(path: Path) -> str | None:
