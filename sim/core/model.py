@@ -10,7 +10,7 @@ from mesa.agent import AgentSet
 from sim.core import rules, transitions
 from sim.core.agents import CountryAgent, CountryStates, StateAgent
 from sim.core.levers import compile_levers
-from sim.core.metrics import FLOWS, STOCKS, empty_flows
+from sim.core.metrics import FLOWS, STOCKS
 from sim.core.population import MAX_TENURE_MONTHS, OfficialPopulation, to_officials
 from sim.core.population import OfficialState as S
 from sim.core.rng import Streams
@@ -123,19 +123,10 @@ class FlightModel(mesa.Model):
         state.set_step(t)
         lever = state.current
         self.country_states.update(t, lever)
-        flows = empty_flows()
-        n_c = len(self.table)
-        month = transitions.Month(
-            step=t,
-            lever=lever,
-            table=self.table,
-            countries=self.country_states,
-            view=transitions.country_view(self.country_states, self.scale),
-            logsum_reference=self.logsum_reference,
-            flows=flows,
-            fled_to=np.zeros(n_c, dtype=np.int64),
-            returned_from=np.zeros(n_c, dtype=np.int64),
+        month = transitions.new_month(
+            t, lever, self.country_states, self.scale, self.logsum_reference
         )
+        flows = month.flows
         pop = self.officials
         flows["entered"], flows["retired"] = pop.enter_and_retire(t)
         transitions.exposures(pop, month)

@@ -15,6 +15,7 @@ import numpy as np
 from sim.core import rules
 from sim.core.agents import CountryStates
 from sim.core.levers import LeverMonth
+from sim.core.metrics import empty_flows
 from sim.core.population import OfficialPopulation, to_officials
 from sim.core.population import OfficialState as S
 from sim.world.countries import CountryTable
@@ -33,6 +34,32 @@ class Month:
     flows: dict[str, float]
     fled_to: np.ndarray
     returned_from: np.ndarray
+
+
+def new_month(
+    step: int, lever: LeverMonth, countries: CountryStates, scale: int, logsum_reference: float
+) -> Month:
+    """The month ``step`` as officials see it (levers, countries), with its tallies at zero.
+
+    Args:
+        step: the step (months since ``run.start``).
+        lever: this month's levers.
+        countries: the country states, already updated for this month.
+        scale: real officials per simulated agent (``run.scale``).
+        logsum_reference: logsum of a planned escape when the run starts (see the model).
+    """
+    n_c = len(countries.table)
+    return Month(
+        step=step,
+        lever=lever,
+        table=countries.table,
+        countries=countries,
+        view=country_view(countries, scale),
+        logsum_reference=logsum_reference,
+        flows=empty_flows(),
+        fled_to=np.zeros(n_c, dtype=np.int64),
+        returned_from=np.zeros(n_c, dtype=np.int64),
+    )
 
 
 def country_view(states: CountryStates, scale: int) -> rules.CountryState:

@@ -38,7 +38,7 @@ def parse_date(text: str) -> tuple[int, int | None, int | None]:
         raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}")
     year, month, day = (int(part) if part else None for part in match.groups())
     try:
-        datetime.date(year, month or 1, day or 1)
+        datetime.date(year, 1 if month is None else month, 1 if day is None else day)
     except ValueError as exc:
         raise ValueError(f"expected a real calendar date, got {text!r} ({exc})") from None
     return year, month, day
@@ -57,7 +57,7 @@ def month_of(text: str) -> int:
         ValueError: naming the text, as :func:`parse_date`.
     """
     year, month, _ = parse_date(text)
-    return (year - 1970) * 12 + (month or 1) - 1
+    return (year - 1970) * 12 + (1 if month is None else month) - 1
 
 
 def check_date(text: str) -> str:
