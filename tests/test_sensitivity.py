@@ -12,7 +12,6 @@ import yaml
 
 from sim.cli import main
 from sim.runs.cluster import open_client
-from sim.scenario.io import apply_overrides, validate
 from sim.sensitivity.engine import (
     execute,
     finished_runs,
@@ -74,7 +73,7 @@ def test_shipped_sweeps_validate_and_their_points_are_valid_scenarios(path):
     assert all(p.source for p in loaded.sweep.parameters)
     plan = plan_from_sweep(load_sweep(path, sample_size=4))
     for i in range(0, plan.n_samples, max(plan.n_samples // 5, 1)):
-        scenario = validate(apply_overrides(plan.model.base_raw, plan.values(i)), path)
+        scenario = plan.model.adapter.scenario(plan.values(i))
         assert scenario.run.event_log is False
 
 
