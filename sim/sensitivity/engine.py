@@ -33,6 +33,7 @@ from sim.errors import SweepError
 from sim.runs.adapter import PeriodOutputs, ScenarioAdapter
 from sim.scenario.io import with_overrides
 from sim.scenario.schema import Scenario
+from sim.sensitivity.methods import METHODS
 from sim.sensitivity.sweep import LoadedSweep, Output, resolve_model
 
 RunFunction = Callable[..., Mapping[str, float]]
@@ -62,31 +63,15 @@ def sample_points(
 
     Args:
         problem: SALib problem dictionary (``names``, ``bounds``, ``dists``, optional ``groups``).
-        method: ``sobol``, ``morris`` or ``fast``.
-        n: base sample size (Sobol' base points, Morris trajectories, FAST points per curve).
-            eFAST search curves cannot be halved for the convergence check, so an independent
-            check design of ``n // 2`` points per curve (its seed derived from the sweep seed)
-            follows the main design: eFAST sweeps cost 1.5 n D runs.
+        method: ``sobol``, ``morris`` or ``fast`` (see :mod:`sim.sensitivity.methods`).
+        n: base sample size (Sobol' base points, Morris trajectories, FAST points per curve;
+            eFAST adds a check design of ``n // 2`` points per curve, so it costs 1.5 n D runs).
         seed: the sweep seed.
         options: :class:`~sim.sensitivity.sweep.Analysis` (second order, Morris levels, FAST M).
     """
-    from SALib.sample import fast_sampler, morris
-    from SALib.sample import sobol as sobol_sampler
-
-    if method == "sobol":
-        return sobol_sampler.sample(
-            dict(problem), n, calc_second_order=options.second_order, scramble=True, seed=seed
-        )
-    if method == "morris":
-        return morris.sample(dict(problem), n, num_levels=options.morris_levels, seed=seed)
-    if method == "fast":
-        main = fast_sampler.sample(dict(problem), n, M=options.fast_harmonics, seed=seed)
-        check_seed = int(np.random.SeedSequence([seed, 0x68616C66]).generate_state(1)[0])
-        check = fast_sampler.sample(
-            dict(problem), n // 2, M=options.fast_harmonics, seed=check_seed
-        )
-        return np.vstack([main, check])
-    raise ValueError(f"unknown method {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    return METHODS[method].sample(problem, n, seed, options)
 
 
 @dataclass
