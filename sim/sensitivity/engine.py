@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from tqdm import tqdm
 
 from sim.errors import SweepError
 from sim.runs.adapter import PeriodOutputs, ScenarioAdapter
@@ -389,8 +390,8 @@ def execute(
         batch_size: runs per task (default: :meth:`Plan.default_batch_size`).
         on_chunk: called with each chunk written.
     """
+    # distributed takes about a second to import; analysing a finished sweep does not need it
     from distributed import as_completed
-    from tqdm import tqdm
 
     began = time.perf_counter()
     done = finished_runs(folder)
