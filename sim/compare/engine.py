@@ -26,10 +26,8 @@ import pandas as pd
 from sim.compare.plots import plot_comparison
 from sim.compare.report import report_markdown
 from sim.compare.stats import RESAMPLES, narrowing, paired_effect, resample_indices
-from sim.core.agents import CountryStates
-from sim.core.levers import compile_levers
+from sim.core.levers import compile_levers, compile_treaties
 from sim.core.metrics import BY_NAME, period_value, yearly
-from sim.core.rng import Streams
 from sim.errors import CompareError
 from sim.runs.folders import atomic_folder, manifest, write_table
 from sim.runs.replicates import (
@@ -83,12 +81,6 @@ def check_compatible(base: Scenario, policies: Sequence[Scenario], files: Sequen
                 )
 
 
-def _treaty_status(scenario: Scenario) -> np.ndarray:
-    """``(n_steps, n_countries)`` treaty in force by step from dated treaty changes alone."""
-    states = CountryStates(load_countries(), scenario, Streams(0, 0)["treaty"])
-    return states.treaty_status(np.arange(scenario.n_steps))
-
-
 def first_difference(base: Scenario, policy: Scenario) -> str | None:
     """First month (``YYYY-MM``) at which a policy's inputs differ from the base's, if any.
 
@@ -105,7 +97,10 @@ def first_difference(base: Scenario, policy: Scenario) -> str | None:
     for name in a.__dataclass_fields__:
         x, y = getattr(a, name), getattr(b, name)
         differs |= (x != y).reshape(base.n_steps, -1).any(axis=1)
-    differs |= (_treaty_status(base) != _treaty_status(policy)).any(axis=1)
+    steps = np.arange(base.n_steps)
+    treaties_a = compile_treaties(base, countries).status(steps)
+    treaties_b = compile_treaties(policy, countries).status(steps)
+    differs |= (treaties_a != treaties_b).any(axis=1)
     if not differs.any():
         return None
     return iso_month(base.start_month + int(np.argmax(differs)))
