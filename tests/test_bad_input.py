@@ -200,7 +200,6 @@ def test_duplicate_keys_name_key_and_line(tmp_path, capsys):
     refused(capsys, ["validate", str(file)], file, "world.decision.hide_rank", "line 6")
 
 
-@pytest.mark.xfail(strict=True, reason="needs sim/world/dates.py from the core branch")
 @pytest.mark.parametrize("date", ["2018-02-31", "２０１８-01"], ids=["feb-31", "fullwidth-digits"])
 def test_impossible_dates_are_refused(tmp_path, date):
     file = child_of_baseline(tmp_path, f'run: {{start: "{date}"}}')

@@ -26,6 +26,7 @@ from sim.errors import ScenarioError
 from sim.scenario.limits import check_run
 from sim.scenario.schema import SCHEDULES, Scenario, month_of
 from sim.scenario.strict_yaml import MAX_FILE_BYTES, Refused, parse, printable
+from sim.world.countries import load_countries
 
 
 def read_yaml(path: Path, label: str | Path | None = None) -> Any:
@@ -332,9 +333,6 @@ def check_semantics(
     lie in the run period (``None``: every date). Inherited dates beyond a shortened period are
     simply never reached.
     """
-    # the country table loads pandas: imported when a scenario is checked, not by every command
-    from sim.world.countries import load_countries
-
     origin = origin or {}
     lo, hi = scenario.start_month, scenario.end_month
     period = f"{scenario.run.start}..{scenario.run.end}"
