@@ -11,7 +11,7 @@ from sim.errors import InputError
 
 SYNOPSIS = (
     "flightsim calibrate TARGETS [--population N] [--generations G] [--scale S] [--out DIR] "
-    "[--resume] [--jobs J] [--scheduler ADDRESS] [--scale-check R] [--quiet]"
+    "[--resume] [--jobs J] [--scheduler ADDRESS] [--scale-check R] [--quiet] [--check]"
 )
 
 
@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="replicates of the fitted baseline at scale 1, to check the scale's bias (0: skip)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument(
+        "--check", action="store_true", help="only validate the targets file and its scenario"
+    )
     p.set_defaults(func=cmd_calibrate)
 
 
@@ -61,6 +64,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.runs.replicates import default_jobs
 
     spec = load_targets(args.targets)
+    if args.check:
+        print(
+            f"{args.targets}: valid ({len(spec.targets)} targets, {len(spec.priors)} priors, "
+            f"{spec.settings.scenario} to {spec.end})"
+        )
+        return 0
     out = check_out(args.out) or Path(args.targets).parent
     state_file = out / STATE_NAME
     population = args.population

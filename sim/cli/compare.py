@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sim.cli.common import add_run_options, check_out, executor_from
 from sim.errors import InputError
-from sim.scenario.io import load_scenario
+from sim.scenario.io import load_scenario, parse_sets
+from sim.scenario.limits import check_replicates
 
 DESCRIPTION = """\
 Run a base scenario and one or more policies with the same replicate keys (common random
@@ -47,7 +48,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.runs.posterior import posterior_tasks
 
     files = [args.base, *args.policies]
-    scenarios = [load_scenario(f) for f in files]
+    sets = parse_sets(args.sets)
+    scenarios = [load_scenario(f, sets, overrides_from="--set") for f in files]
+    check_replicates(scenarios, args.replicates)
     out = check_out(args.out)
     posterior = None
     if args.posterior:
@@ -70,6 +73,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             horizon=args.horizon,
             posterior=posterior,
             show_progress=not args.quiet,
+            extra_manifest={"overrides": sets} if sets else None,
         )
     print(f"wrote {folder} (open {folder / 'report.md'})")
     return 0

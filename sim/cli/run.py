@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from sim.cli.common import add_run_options, check_out, executor_from
-from sim.scenario.io import json_schema, load_scenario
+from sim.scenario.io import json_schema, load_scenario, parse_sets
+from sim.scenario.limits import check_replicates
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +31,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.runs.posterior import posterior_tasks
     from sim.runs.runner import run_scenario
 
-    scenario = load_scenario(args.scenario)
+    sets = parse_sets(args.sets)
+    scenario = load_scenario(args.scenario, sets, overrides_from="--set")
+    check_replicates([scenario], args.replicates)
     out = check_out(args.out)
     tasks = None
     if args.posterior:
@@ -45,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             executor=executor,
             tasks=tasks,
             show_progress=not args.quiet,
+            extra_manifest={"overrides": sets} if sets else None,
         )
     print(f"wrote {folder}")
     return 0

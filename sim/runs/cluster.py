@@ -8,6 +8,7 @@ the scheduler then runs inside this process and workers connect back to it.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +40,7 @@ def slurm_cluster(options: SlurmOptions, workers: int) -> Any:
         ClusterError: dask-jobqueue is not installed.
     """
     try:
-        from dask_jobqueue import SLURMCluster
+        from dask_jobqueue import SLURMCluster  # optional extra, only for --cluster slurm
     except ImportError:
         raise ClusterError(
             "--cluster slurm needs dask-jobqueue: pip install 'flightsim[slurm]'"
@@ -84,8 +85,7 @@ def open_client(
     Raises:
         ClusterError: the scheduler cannot be reached, or no worker arrived in time.
     """
-    import os
-
+    # distributed takes about a second to import; only commands that use a cluster need it
     from distributed import Client, LocalCluster
 
     cluster = None
