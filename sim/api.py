@@ -16,7 +16,6 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sim.compare.engine import (
-    OUTCOMES,
     build_tasks,
     check_compatible,
     default_horizon,
@@ -27,6 +26,7 @@ from sim.compare.engine import (
 )
 
 # Re-exported as they are (``name as name`` marks a re-export).
+from sim.core.metrics import BY_NAME
 from sim.core.metrics import yearly as yearly
 from sim.errors import CompareError
 from sim.errors import FlightsimError as FlightsimError
@@ -110,7 +110,6 @@ def compare_policies(
     run_labels = [lab for lab, tasks in zip(labels, per_scenario, strict=True) for _ in tasks]
     outcomes = outcome_table(results, run_labels, start, end)
     effects = effects_table(outcomes, labels[0], labels[1:], root)
-    words = {o.name: o.label for o in OUTCOMES}
-    effects.insert(1, "label", effects["outcome"].map(words))
+    effects.insert(1, "label", [BY_NAME[name].label for name in effects["outcome"]])
     effects.attrs["horizon"] = (start, end)
     return effects

@@ -84,12 +84,13 @@ def test_returns_by_channel_keeps_trials_abroad_out_of_the_stack(tmp_path: Path)
     ax = fig.axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == [
-        "persuaded to return",
-        "deported",
-        "extradited",
-        "surrendered",
+        "Returned by persuasion",
+        "Returned by deportation",
+        "Returned by extradition",
+        "Returned by self-surrender",
         plots.PROSECUTED_LABEL,
     ]
+    assert "not a return" in plots.PROSECUTED_LABEL
     assert ax.get_ylabel() == "officials per year"
     # The bars stack the four return channels only; their tops equal the median returns.
     med = yearly.groupby("year").median(numeric_only=True)

@@ -178,6 +178,7 @@ class OfficialPopulation:
                 ``scenario.start_month - MAX_TENURE_MONTHS`` to the end of the run.
         """
         self.world = scenario.world
+        self.start_month = scenario.start_month  # calendar month of step 0, for record()
         self.streams = streams
         self.offset = MAX_TENURE_MONTHS  # gains_index position of step 0
         self.gains_index = gains_index
@@ -321,7 +322,7 @@ class OfficialPopulation:
         else:
             how_name = None
         codes = load_countries().iso3
-        start = self.scenario.start_month
+        start = self.start_month
 
         def place(index: int) -> str | None:
             return codes[index] if index >= 0 else None

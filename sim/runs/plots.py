@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.core.metrics import BY_NAME, DERIVED, is_flow, values  # noqa: E402
+from sim.core.metrics import BY_NAME, is_flow, values  # noqa: E402
 from sim.core.rules import CHANNELS  # noqa: E402
 
 PANELS = (
@@ -28,31 +28,23 @@ PANELS = (
 BAND = (0.05, 0.95)
 
 
-DERIVED_TITLES = {
-    "fled_or_missing": "fled abroad or went missing in China",
+TITLES = {
     "caught_or_returned": "caught in China or at the border, returned from abroad, or tried abroad",
-    "returned_or_prosecuted": "returned from abroad or tried abroad",
 }
-"""Human titles of the derived metrics (their parts are listed in sim.core.metrics.DERIVED)."""
-
-CHANNEL_NAMES = {
-    "persuasion": "persuaded to return",
-    "deportation": "deported",
-    "extradition": "extradited",
-    "surrender": "surrendered",
-}
-"""Legend names of the return channels (``prosecution`` is not a return: see below)."""
-PROSECUTED_LABEL = "tried in the host country (not a return, not stacked)"
+"""Panel titles where the registry's description is shorter than the sum it names
+(``caught_or_returned`` also counts border captures and trials abroad)."""
+PROSECUTED_LABEL = "Fugitives tried in their host country (not a return, not stacked)"
 
 
 def _label(name: str) -> str:
-    """Panel title of a metric: what it counts in words, then its unit."""
-    if name in DERIVED:
-        title, unit = DERIVED_TITLES.get(name, name.replace("_", " ")), "officials"
-    else:
-        title = BY_NAME[name].description.removesuffix(" at the end of the step")
-        unit = BY_NAME[name].unit
-    return f"{title} [{unit} per year]" if is_flow(name) else f"{title} [{unit}, at year end]"
+    """Panel title of a metric: what it counts in words (from the registry), then its unit."""
+    metric = BY_NAME[name]
+    title = TITLES.get(name, metric.description.removesuffix(" at the end of the step"))
+    return (
+        f"{title} [{metric.unit} per year]"
+        if is_flow(name)
+        else (f"{title} [{metric.unit}, at year end]")
+    )
 
 
 def quantiles(yearly: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -145,14 +137,13 @@ def plot_returns_by_channel(yearly: pd.DataFrame, path: Path) -> plt.Figure:
     Returns:
         The figure (already saved to ``path`` and closed), for inspection.
     """
-    channels = [c for c in CHANNELS if c != "prosecution"]
-    cols = [f"returned_{c}" for c in channels]
+    cols = [f"returned_{c}" for c in CHANNELS if c != "prosecution"]
     med = yearly.groupby("year")[[*cols, "prosecuted_abroad"]].median()
     fig, ax = plt.subplots(figsize=(11, 4))
     bottom = np.zeros(len(med))
     handles = []
-    for channel, col in zip(channels, cols, strict=True):
-        bars = ax.bar(med.index, med[col], bottom=bottom, label=CHANNEL_NAMES[channel], width=0.85)
+    for col in cols:
+        bars = ax.bar(med.index, med[col], bottom=bottom, label=BY_NAME[col].label, width=0.85)
         handles.append(bars)
         bottom += med[col].to_numpy()
     (line,) = ax.plot(
