@@ -21,7 +21,7 @@ from sim.scenario.schema import Policy, Scenario
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"
 REFERENCE = re.compile(
-    r"figures\.md|treaties\.csv|countries\.csv|World Bank|WDI|"
+    r"sources\.md|treaties\.csv|countries\.csv|World Bank|WDI|"
     r"\b[A-Z][A-Za-z]+(?: et al\.)? (?:19|20)\d\d\b"
 )
 """What a non-assumption source must name: a reference file, a data set, or an author/law-year."""

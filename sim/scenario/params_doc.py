@@ -159,7 +159,7 @@ def calibrated_sources(folder: Path = CALIBRATION) -> dict[str, str]:
         name = prior["parameter"]
         value = values.get(name, "?")
         out[name] = (
-            f"calibrated to figures.md section 1 by ABC-SMC: baseline {value} "
+            f"calibrated to sources.md section 1 by ABC-SMC: baseline {value} "
             f"(calibration/fitted.yaml), prior {prior['distribution']} "
             f"[{prior['low']}, {prior['high']}]"
         )

@@ -136,7 +136,7 @@ class Meta(Frozen):
 class Run(Frozen):
     # fmt: off
     start: Date = Field(
-        "1978-01", **doc("first simulated month", "ISO month", "figures.md section 3 (1978)"))
+        "1978-01", **doc("first simulated month", "ISO month", "sources.md section 3 (1978)"))
     end: Date = Field(
         "2030-12", **doc("last simulated month (inclusive)", "ISO month", "convention"))
     scale: Annotated[int, Field(ge=1)] = Field(
@@ -387,9 +387,9 @@ Schedule = tuple[Step, ...]
 
 class LeniencyWindow(Frozen):
     # fmt: off
-    start: Date = Field(**doc("first month of the offer", "ISO date", "figures.md section 3"))
+    start: Date = Field(**doc("first month of the offer", "ISO date", "sources.md section 3"))
     end: Date = Field(
-        **doc("last month of the offer (inclusive)", "ISO date", "figures.md section 3"))
+        **doc("last month of the offer (inclusive)", "ISO date", "sources.md section 3"))
     strength: NonNegative = Field(
         1.0,
         **doc("strength of the offer (overlaps: the strongest)", "intensity >= 0", "assumption"))
@@ -408,7 +408,7 @@ class Pledge(Frozen):
     # fmt: off
     name: str = Field(**doc("label of the pledge", "text", "convention"))
     date: Date = Field(
-        **doc("month from which the pledge holds", "ISO date", "figures.md section 3"))
+        **doc("month from which the pledge holds", "ISO date", "sources.md section 3"))
     members: Literal["apec", "g20", "apec_and_g20"] | tuple[str, ...] = Field(
         **doc("apec, g20, apec_and_g20 or ISO3 codes", "members", "countries.csv (apec, g20)"))
     pledge_level: Probability = Field(
@@ -455,27 +455,27 @@ class Policy(Frozen):
     # fmt: off
     campaign: Schedule = Field(
         (),
-        **doc("domestic anti-corruption campaign", "intensity schedule", "figures.md section 3"))
+        **doc("domestic anti-corruption campaign", "intensity schedule", "sources.md section 3"))
     pursuit: Schedule = Field(
-        (), **doc("international pursuit effort", "intensity schedule", "figures.md section 3"))
+        (), **doc("international pursuit effort", "intensity schedule", "sources.md section 3"))
     persuasion_program: Schedule = Field(
-        (), **doc("persuasion-to-return programme", "intensity schedule", "figures.md section 3"))
+        (), **doc("persuasion-to-return programme", "intensity schedule", "sources.md section 3"))
     diplomatic_pressure: Schedule = Field(
-        (), **doc("diplomatic pressure on hosts", "intensity schedule", "figures.md section 3"))
+        (), **doc("diplomatic pressure on hosts", "intensity schedule", "sources.md section 3"))
     exit_controls: Schedule = Field(
         (),
         **doc(
             "exit controls (passports, border checks)",
             "intensity schedule",
-            "figures.md section 3"))
+            "sources.md section 3"))
     naked_official_rules: Schedule = Field(
         (),
         **doc(
             "rules on officials with family abroad",
             "intensity schedule",
-            "figures.md section 3"))
+            "sources.md section 3"))
     trial_in_absentia: Schedule = Field(
-        (), **doc("trial in absentia available", "intensity schedule", "figures.md section 3"))
+        (), **doc("trial in absentia available", "intensity schedule", "sources.md section 3"))
     asset_confiscation: Schedule = Field(
         (),
         **doc(
@@ -485,9 +485,9 @@ class Policy(Frozen):
     coercion: Schedule = Field(
         (), **doc("coercive pursuit on foreign soil", "intensity schedule", "assumption"))
     leniency_windows: tuple[LeniencyWindow, ...] = Field(
-        (), **doc("offers of leniency for surrender", "list of windows", "figures.md section 3"))
+        (), **doc("offers of leniency for surrender", "list of windows", "sources.md section 3"))
     pledges: tuple[Pledge, ...] = Field(
-        (), **doc("multilateral no-safe-haven pledges", "list of pledges", "figures.md section 3"))
+        (), **doc("multilateral no-safe-haven pledges", "list of pledges", "sources.md section 3"))
     # fmt: on
     treaties: Treaties = Treaties()
 
