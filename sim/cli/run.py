@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.common import add_run_options, check_out, executor_from
+from sim.cli.common import add_run_options, executor_from
+from sim.files import check_out_folder, write_atomic
 from sim.scenario.io import json_schema, load_scenario
 
 
@@ -28,10 +29,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Engines are imported when their command runs: matplotlib, Dask and pyabc take seconds to
     # import, and `flightsim --help` or `validate` should not wait for them.
     from sim.runs.posterior import posterior_tasks
-    from sim.runs.runner import run_scenario
+    from sim.runs.runner import RESULTS_ROOT, run_scenario
 
     scenario = load_scenario(args.scenario)
-    out = check_out(args.out)
+    out = check_out_folder(args.out or RESULTS_ROOT / scenario.meta.name, "run", args.force)
     tasks = None
     if args.posterior:
         tasks = posterior_tasks(scenario, Path(args.posterior), args.replicates, args.seed)
@@ -60,7 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json_schema()
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        write_atomic(args.out, text + "\n")
         print(f"wrote {args.out}")
     else:
         print(text)
