@@ -148,7 +148,7 @@ def _swap_in(source: Path, target: Path) -> None:
 
 
 # ---------------------------------------------------------------------- leftovers of a kill
-_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|old)-(?P<pid>\d+)@(?P<rest>.+)$")
+_TEMPORARY = re.compile(r"^\.(?P<name>.*)\.(?P<what>tmp|old)-(?P<pid>\d+)@(?P<rest>.+)$")
 
 
 def pid_alive(pid: int) -> bool:
@@ -244,6 +244,19 @@ def check_writable(path: str | Path, shown: str | None = None) -> None:
         raise FolderRefused(f"{shown}: cannot write in {probe_dir} ({exc.strerror})") from None
 
 
+def _check_location(path: Path) -> Path:
+    """Refuse an existing file, the current folder or one containing it; the absolute path."""
+    if path.exists() and not path.is_dir():
+        raise FolderRefused(f"{path}: --out: exists and is not a folder")
+    absolute = Path(os.path.abspath(path))
+    cwd = Path(os.path.abspath(os.getcwd()))
+    if absolute == cwd or absolute in cwd.parents:
+        raise FolderRefused(
+            f"{path}: --out: is the current folder or contains it; name a new folder"
+        )
+    return absolute
+
+
 def check_place(out: str | Path) -> Path:
     """Check where a command will write a folder, before any work starts.
 
@@ -259,14 +272,7 @@ def check_place(out: str | Path) -> Path:
     """
     shown = str(out)
     path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise FolderRefused(f"{shown}: --out: exists and is not a folder")
-    absolute = Path(os.path.abspath(path))
-    cwd = Path(os.path.abspath(os.getcwd()))
-    if absolute == cwd or absolute in cwd.parents:
-        raise FolderRefused(
-            f"{shown}: --out: is the current folder or contains it; name a new folder"
-        )
+    absolute = _check_location(path)
     check_writable(path, shown)
     for note in clean_stale_temporaries(absolute.parent):
         print(f"flightsim: note: {note}", file=sys.stderr)
@@ -289,6 +295,7 @@ def check_out_folder(out: str | Path, kind: str, force: bool = False) -> Path:
     """
     shown = str(out)
     path = Path(out)
+    _check_location(path)
     if path.is_dir() and any(path.iterdir()):
         held = folder_kind(path)
         if held is None:

@@ -41,8 +41,9 @@ def check_address(address: str) -> str:
     return address.strip()
 
 
-def probe_scheduler(address: str, seconds: float = CONNECT_SECONDS) -> None:
-    """Check that a Dask scheduler answers at ``address`` within ``seconds``.
+def probe_scheduler(address: str, seconds: float | None = None) -> None:
+    """Check that a Dask scheduler answers at ``address`` within ``seconds``
+    (default :data:`CONNECT_SECONDS`).
 
     Raises:
         ClusterError: a bad address, nothing listening, or something that is not a Dask
@@ -50,6 +51,8 @@ def probe_scheduler(address: str, seconds: float = CONNECT_SECONDS) -> None:
     """
     # imported here: distributed takes seconds to import and only --scheduler needs it
     from distributed.comm import connect
+
+    seconds = CONNECT_SECONDS if seconds is None else seconds
 
     async def identity() -> object:
         comm = await connect(check_address(address), timeout=seconds)

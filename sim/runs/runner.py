@@ -1,77 +1,25 @@
 """Running a scenario's replicates in parallel with a progress bar, then writing its run folder.
 
-The local process pool is made so that it never outlives the command: its workers ignore Ctrl-C
-(the command stops them itself and reports once) and die with the command even when it is
-killed with SIGKILL (:func:`worker_init`).
+Local runs go to a :func:`sim.runs.pool.local_pool`, which never outlives the command.
 """
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
-import os
-import signal
-import sys
-import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 
 from tqdm import tqdm
 
 from sim.runs.folders import manifest, write_run_folder
 from sim.runs.plots import plot_run
+from sim.runs.pool import local_pool, stop_pool
 from sim.runs.replicates import RunResult, Task, default_jobs, replicate_tasks, run_many
 from sim.scenario.schema import Scenario
 
 RESULTS_ROOT = Path("results")
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-WATCHDOG_SECONDS = 0.5
-
-
-def worker_init(parent: int) -> None:
-    """Initializer of every local pool worker: ignore Ctrl-C, and die with the parent process.
-
-    Ctrl-C reaches the whole process group; the parent alone handles it (it stops the workers
-    and prints one line), so a worker ignores SIGINT instead of printing its own traceback.
-    If the parent is killed outright (SIGKILL, out of memory) it cannot stop its workers, so
-    each worker watches it: on Linux the kernel sends the worker SIGKILL when its parent dies
-    (``prctl(PR_SET_PDEATHSIG)``: immediate, even while the worker computes in C); elsewhere a
-    daemon thread polls the parent's id every :data:`WATCHDOG_SECONDS` and exits the worker.
-    Once the workers are gone, multiprocessing's resource tracker sees its pipe close and
-    exits too.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-        return
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(WATCHDOG_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="flightsim-parent-watchdog", daemon=True).start()
-
-
-def local_pool(jobs: int) -> ProcessPoolExecutor:
-    """A process pool of ``jobs`` workers set up by :func:`worker_init`."""
-    return ProcessPoolExecutor(max_workers=jobs, initializer=worker_init, initargs=(os.getpid(),))
-
-
-def stop_pool(pool: ProcessPoolExecutor, before: set) -> None:
-    """Stop a pool at once: cancel what has not started, terminate the workers started since
-    ``before`` (a set of :func:`multiprocessing.active_children`), then reap them."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    workers = [p for p in multiprocessing.active_children() if p not in before]
-    for process in workers:
-        process.terminate()
-    for process in workers:
-        process.join(timeout=5)
 
 
 def execute(
