@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from sim.world import countries
-from sim.world.countries import NO_MONTH, load_china_gdp_per_capita, load_countries, month_index
+from sim.world.countries import NO_MONTH, load_china_gdp_per_capita, load_countries, treaty_month
+from sim.world.dates import month_of
 
 
 def _data_rows(name: str) -> list[dict[str, str]]:
@@ -25,7 +26,7 @@ def table():
     [
         ("1970-01", 0),
         ("1970-01-31", 0),
-        ("1970", 6),
+        ("1970", 6),  # a treaty year with no month is placed in July (an assumption)
         ("1993-08-26", 23 * 12 + 7),
         ("1993-08", 23 * 12 + 7),
         ("1998", 28 * 12 + 6),
@@ -33,14 +34,20 @@ def table():
         (" 2017-03-28 ", 47 * 12 + 2),
     ],
 )
-def test_month_index(text, expected):
-    assert month_index(text) == expected
+def test_treaty_month(text, expected):
+    assert treaty_month(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "93", "1993-8", "1993-13", "1993-02-30", "1993/08", "x"])
-def test_month_index_rejects_bad_text(text):
+def test_treaty_year_only_is_july_while_the_parser_reads_january():
+    assert treaty_month("2001") == month_of("2001-07") == month_of("2001") + 6
+
+
+@pytest.mark.parametrize(
+    "text", ["", "93", "1993-8", "1993-13", "1993-02-30", "1993/08", "x", "１９９３"]
+)
+def test_treaty_month_rejects_bad_text(text):
     with pytest.raises(ValueError):
-        month_index(text)
+        treaty_month(text)
 
 
 def test_every_treaty_partner_is_loaded(table):
@@ -75,11 +82,11 @@ def test_distances_positive_and_bounded(table):
 
 def test_treaty_months(table):
     tha = table.index("THA")
-    assert table.treaty_signed_month[tha] == month_index("1993-08-26")
-    assert table.treaty_in_force_month[tha] == month_index("1999-03-07")
+    assert table.treaty_signed_month[tha] == month_of("1993-08-26")
+    assert table.treaty_in_force_month[tha] == month_of("1999-03-07")
     aus = table.index("AUS")
     assert table.treaty_in_force_month[aus] == NO_MONTH
-    assert table.treaty_withdrawn_month[aus] == month_index("2017-03")
+    assert table.treaty_withdrawn_month[aus] == month_of("2017-03")
     assert np.count_nonzero(table.treaty_withdrawn_month != NO_MONTH) == 1
     for code in ("USA", "CAN", "ROW", "GBR"):
         i = table.index(code)
@@ -168,3 +175,18 @@ def test_invalid_data_names_file_line_and_column(monkeypatch, name, column, valu
     _patched_reader(monkeypatch, name, column, value)
     with pytest.raises(ValueError, match=rf"{name}, line \d+ .*column {column}"):
         countries.load_countries.__wrapped__()
+
+
+def test_year_only_treaty_dates_load_as_july(table):
+    years_only = 0
+    for row in _data_rows("treaties.csv"):
+        i = table.index(row["iso3"])
+        for column in ("signed", "in_force", "withdrawn"):
+            text = row[column].strip()
+            if len(text) == 4:
+                years_only += 1
+                assert getattr(table, f"treaty_{column}_month")[i] == month_of(f"{text}-07"), (
+                    row["iso3"],
+                    column,
+                )
+    assert years_only > 10  # the data has many year-only dates

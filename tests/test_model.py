@@ -219,3 +219,32 @@ def test_endogenous_signing_only_by_countries():
     for iso3 in ("HKG", "MAC", "ROW"):
         assert not cs.treaty_in_force[model.table.index(iso3)]
     assert cs.treaty_in_force[model.table.index("USA")] == 1.0
+
+
+def test_mesa_keeps_the_clock_the_registry_and_the_monthly_table():
+    s = small({"run.start": "2000-01", "run.end": "2000-06"})
+    model = FlightModel(s)
+    assert model.steps == 0 and model.running
+    assert len(model.country_agents) == len(model.table)
+    assert [a.iso3 for a in model.country_agents] == list(model.table.iso3)
+    assert model.state_agent in model.agents
+    model.step()
+    assert model.steps == 1 and model.running
+    model.run_model()  # Mesa's loop, ended by the model's running flag
+    assert model.steps == model.n_steps == 6 and not model.running
+    table = model.monthly_table()
+    assert len(table) == 6
+    assert table["entered"].sum() > 0
+    assert model.state_agent.current.campaign == model.levers.at(5).campaign
+
+
+def test_country_table_and_monthly_series_count_the_same_officials(base_runs):
+    """Both are converted from agents to officials once: by-country stocks add up to the total."""
+    _, a, _, _ = base_runs
+    year_end = a.monthly.groupby("year")["stock_abroad"].last()
+    by_country = a.countries.groupby("year")["stock_abroad"].sum()
+    assert np.array_equal(by_country.to_numpy(), year_end.to_numpy())
+    assert year_end.iloc[-1] > 0
+    fled = a.countries.groupby("year")["fled_to"].sum()
+    flows = a.monthly.groupby("year")[["fled_abroad", "moved_on"]].sum().sum(axis=1)
+    assert np.array_equal(fled.to_numpy(), flows.to_numpy())

@@ -17,10 +17,14 @@ def test_softmax_rows_are_probabilities(rows):
     assert np.all(p >= 0) and np.allclose(p.sum(axis=1), 1.0)
 
 
-@given(st.floats(0, 1e6, allow_nan=False))
-def test_monthly_probability_in_unit_interval(rate):
+@given(st.floats(0, 50, allow_nan=False), st.floats(1e-3, 5, allow_nan=False))
+def test_monthly_probability_compounds_and_rises_with_the_rate(rate, more):
     p = float(rules.monthly_probability(rate))
-    assert 0.0 <= p <= 1.0
+    # twelve monthly chances compound to the yearly one of a constant hazard
+    assert 1 - (1 - p) ** 12 == pytest.approx(-np.expm1(-rate), abs=1e-12)
+    # never above the expected number of events in the month; strictly more with a higher rate
+    assert p <= rate / 12.0 + 1e-15
+    assert float(rules.monthly_probability(rate + more)) > p
 
 
 def test_monthly_probability_compounds_to_yearly():

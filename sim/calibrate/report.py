@@ -23,12 +23,19 @@ import pandas as pd
 import pyabc
 import yaml
 
-from sim.calibrate.abc import calibration_scenario, total_distance, weighted_quantile
+from sim.calibrate.abc import (
+    calibration_scenario,
+    posterior_table,
+    total_distance,
+    weighted_quantile,
+)
+from sim.calibrate.plots import write_plots
 from sim.calibrate.targets import TargetsSpec, ranges, statistics
 from sim.files import atomic_folder
 from sim.runs.folders import git_commit
 from sim.runs.posterior import WEIGHT, posterior_tasks
 from sim.runs.replicates import RunResult, replicate_tasks
+from sim.runs.runner import execute
 from sim.scenario.io import with_overrides
 
 FIT_COLUMNS = ("target", "low", "high", "model_median", "model_p05", "model_p95", "inside")
@@ -183,10 +190,6 @@ def write_outputs(
     Returns:
         The paths written.
     """
-    from sim.calibrate.abc import posterior_table
-    from sim.calibrate.plots import write_plots
-    from sim.runs.runner import execute
-
     scale = state["scale"]
     seed = spec.settings.seed
     scenario = calibration_scenario(spec, scale)

@@ -33,6 +33,7 @@ from sim.core.metrics import COUNTRY_COLUMNS, all_names, period_value
 from sim.errors import ScenarioError
 from sim.scenario.io import read_yaml, validation_error, with_overrides
 from sim.scenario.schema import Date, Scenario, iso_month, month_of
+from sim.world.countries import load_countries
 
 RANK_UNIT = math.log(2.0)
 """Miss of a ranking with none of its countries on top (as far off as a factor of two)."""
@@ -220,8 +221,6 @@ def load_targets(path: str | Path) -> TargetsSpec:
 
 def check(spec: TargetsSpec, file: Path) -> None:
     """Checks a schema cannot see: unique ids, known metrics and countries, valid parameters."""
-    from sim.world.countries import load_countries
-
     known = set(all_names())
     countries = set(load_countries().iso3)
     seen: set[str] = set()

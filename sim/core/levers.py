@@ -1,4 +1,12 @@
-"""Policy levers over time: scenario schedules compiled to one value per monthly step."""
+"""Policy compiled once per scenario: lever values by month, and the dated treaty calendar.
+
+:func:`compile_levers` turns the scenario's schedules, leniency windows and pledges into arrays
+indexed by step; :meth:`Levers.at` gives one month of them as a typed :class:`LeverMonth`.
+:func:`compile_treaties` turns ``treaties.csv`` and the scenario's treaty changes into a
+:class:`TreatyCalendar`, which anyone can ask for the dated treaty status of any step without
+building a model. Endogenous signing changes a run's own copy of the calendar
+(:class:`sim.core.agents.CountryStates`), never the compiled one.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,9 @@ import numpy as np
 
 from sim.scenario.schema import SCHEDULES, Pledge, Scenario, Step, month_of
 from sim.world.countries import CountryTable
+
+NEVER = 1 << 40
+"""Step standing for "no such date" (far beyond any run; negative steps are real past dates)."""
 
 
 def schedule_values(steps: tuple[Step, ...], start_month: int, n_steps: int) -> np.ndarray:
@@ -19,9 +30,35 @@ def schedule_values(steps: tuple[Step, ...], start_month: int, n_steps: int) -> 
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class LeverMonth:
+    """Every lever's value in one month: the state's levers, then per-country pledge terms."""
+
+    campaign: float
+    pursuit: float
+    persuasion_program: float
+    diplomatic_pressure: float
+    exit_controls: float
+    naked_official_rules: float
+    trial_in_absentia: float
+    asset_confiscation: float
+    coercion: float
+    leniency: float
+    pledge: np.ndarray
+    """By country: sum of pledge level x compliance of the pledges in force."""
+    asset_return: np.ndarray
+    """By country: strongest asset-return commitment x compliance in force."""
+    legal_assistance: np.ndarray
+    """By country: strongest legal-assistance commitment x compliance in force."""
+
+
+SCALAR_LEVERS = (*SCHEDULES, "leniency")
+"""The levers with one value per month (the rest have one per country and month)."""
+
+
+@dataclass(frozen=True, eq=False)
 class Levers:
-    """Every lever of a scenario as arrays indexed by step (and by country for pledges)."""
+    """Every lever of a scenario as read-only arrays indexed by step (and country for pledges)."""
 
     campaign: np.ndarray
     pursuit: np.ndarray
@@ -40,9 +77,14 @@ class Levers:
     legal_assistance: np.ndarray
     """``(n_steps, n_countries)``: strongest legal-assistance commitment x compliance in force."""
 
-    def at(self, step: int) -> dict[str, float]:
-        """Scalar levers at one step (for the state agent and for tests)."""
-        return {name: float(getattr(self, name)[step]) for name in (*SCHEDULES, "leniency")}
+    def at(self, step: int) -> LeverMonth:
+        """Every lever at one step."""
+        return LeverMonth(
+            **{name: float(getattr(self, name)[step]) for name in SCALAR_LEVERS},
+            pledge=self.pledge[step],
+            asset_return=self.asset_return[step],
+            legal_assistance=self.legal_assistance[step],
+        )
 
 
 def pledge_members(pledge: Pledge, countries: CountryTable) -> np.ndarray:
@@ -82,10 +124,69 @@ def compile_levers(scenario: Scenario, countries: CountryTable) -> Levers:
             asset_return[first:], item.asset_return * item.compliance * members
         )
         legal[first:] = np.maximum(legal[first:], item.legal_assistance * item.compliance * members)
-    return Levers(
+    arrays = {
         **values,
-        leniency=leniency,
-        pledge=pledge,
-        asset_return=asset_return,
-        legal_assistance=legal,
-    )
+        "leniency": leniency,
+        "pledge": pledge,
+        "asset_return": asset_return,
+        "legal_assistance": legal,
+    }
+    for array in arrays.values():
+        array.setflags(write=False)
+    return Levers(**arrays)
+
+
+@dataclass(frozen=True, eq=False)
+class TreatyCalendar:
+    """Each country's treaty signed, in force and withdrawn, as steps since ``run.start``.
+
+    Negative steps are dates before the run; :data:`NEVER` means no such date. The compiled
+    calendar's arrays are read-only; :meth:`copy` gives writable ones for one run's signing.
+    """
+
+    signed: np.ndarray
+    in_force: np.ndarray
+    withdrawn: np.ndarray
+
+    def status(self, steps: np.ndarray | int) -> np.ndarray:
+        """Treaty in force at ``steps``: from its in-force step until withdrawn.
+
+        A scalar step gives one value per country; an array of steps, one row per step.
+        """
+        steps = np.asarray(steps)[..., None]
+        return (self.in_force <= steps) & ~(self.withdrawn <= steps)
+
+    def copy(self) -> TreatyCalendar:
+        """A calendar with writable copies of the arrays."""
+        return TreatyCalendar(self.signed.copy(), self.in_force.copy(), self.withdrawn.copy())
+
+
+def compile_treaties(scenario: Scenario, countries: CountryTable) -> TreatyCalendar:
+    """Dated treaties: ``treaties.csv``, then the scenario's ``policy.treaties`` changes.
+
+    An added treaty comes into force at its date unless one is already in force by then (it
+    also counts as signed by then); a withdrawal ends the treaty at its date.
+    """
+    start = scenario.start_month
+    in_force = _steps(countries.treaty_in_force_month, start)
+    withdrawn = _steps(countries.treaty_withdrawn_month, start)
+    signed = _steps(countries.treaty_signed_month, start)
+    treaties = scenario.policy.treaties
+    for change in treaties.add:
+        i = countries.index(change.iso3)
+        step = month_of(change.date) - start
+        if in_force[i] > step or withdrawn[i] <= step:
+            in_force[i] = step
+            withdrawn[i] = NEVER
+            signed[i] = min(signed[i], step)
+    for change in treaties.withdraw:
+        i = countries.index(change.iso3)
+        withdrawn[i] = month_of(change.date) - start
+    for array in (signed, in_force, withdrawn):
+        array.setflags(write=False)
+    return TreatyCalendar(signed=signed, in_force=in_force, withdrawn=withdrawn)
+
+
+def _steps(months: np.ndarray, start: int) -> np.ndarray:
+    """Months since 1970 (-1 = none) as steps since ``start`` (``NEVER`` = none)."""
+    return np.where(months >= 0, months - start, NEVER).astype(np.int64)

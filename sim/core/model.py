@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+import pandas as pd
+from mesa.agent import AgentSet
 
 from sim.core import rules, transitions
 from sim.core.agents import CountryAgent, CountryStates, StateAgent
 from sim.core.levers import compile_levers
-from sim.core.metrics import empty_flows
-from sim.core.population import MAX_TENURE_MONTHS, OfficialPopulation
+from sim.core.metrics import FLOWS, STOCKS
+from sim.core.population import MAX_TENURE_MONTHS, OfficialPopulation, to_officials
 from sim.core.population import OfficialState as S
 from sim.core.rng import Streams
 from sim.scenario.schema import Scenario, iso_month
 from sim.world.countries import CountryTable, load_china_gdp_per_capita, load_countries
 
+MONTHLY = "monthly"
+"""Name of the DataCollector table of monthly flows and stocks."""
 INCOME_BASE_YEAR = 2000
 """Illicit gains are scaled by China's GDP per capita relative to this year."""
 
@@ -41,6 +45,10 @@ def income_index(scenario: Scenario, first_month: int) -> np.ndarray:
 class FlightModel(mesa.Model):
     """Officials, countries and the state, stepped monthly over the scenario's period.
 
+    Mesa keeps the clock (``steps``, counted before each ``step()`` runs), the ``running`` flag
+    that ends :meth:`run_model` after the last month, the agent registry (country agents and
+    the state agent) and the monthly table (``datacollector``).
+
     Args:
         scenario: an already valid scenario (the model does no validation of its own).
         replicate: replicate number; with ``scenario.run.seed`` it keys every random stream.
@@ -48,9 +56,12 @@ class FlightModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, replicate: int = 0, seed: int | None = None) -> None:
+        # Mesa's own generators (self.random, self.rng) are left unseeded on purpose: nothing
+        # draws from them. Every draw is counter-based on a named stream of self.streams, so
+        # that common random numbers hold; code that needs randomness takes a stream there.
+        super().__init__()
         root = scenario.run.seed if seed is None else int(seed)
         self.streams = Streams(root, replicate)
-        super().__init__(rng=self.streams["mesa"].generator())
         self.scenario = scenario
         self.replicate = replicate
         self.seed_value = root
@@ -59,20 +70,21 @@ class FlightModel(mesa.Model):
         self.table: CountryTable = load_countries()
         self.levers = compile_levers(scenario, self.table)
         self.country_states = CountryStates(self.table, scenario, self.streams["treaty"])
-        self.countries = [
-            CountryAgent(self, self.country_states, i) for i in range(len(self.table))
-        ]
-        self.state_agent = StateAgent(self, self.levers)
+        for i in range(len(self.table)):
+            CountryAgent(self, self.country_states, i)
+        StateAgent(self, self.levers)
         first = scenario.start_month - MAX_TENURE_MONTHS
         self.officials = OfficialPopulation(
             scenario,
             self.streams,
             np.concatenate([[0.0], np.cumsum(income_index(scenario, first))]),
         )
-        self.step_index = 0
+        # Monthly flows and stocks go to a DataCollector table, one row written per month by
+        # _record: the flows are tallies the transitions add up during the step, not values a
+        # reporter could read off the model afterwards. Per-country series are (month, country)
+        # arrays: agent reporters would build 74 Python rows a month for the same numbers.
+        self.datacollector = mesa.DataCollector(tables={MONTHLY: [*FLOWS, *STOCKS]})
         n_c = len(self.table)
-        self.flow_rows: list[dict[str, float]] = []
-        self.stock_rows: list[dict[str, float]] = []
         self.country_stock = np.zeros((self.n_steps, n_c), dtype=np.int64)
         self.country_fled_to = np.zeros((self.n_steps, n_c), dtype=np.int64)
         self.country_returned_from = np.zeros((self.n_steps, n_c), dtype=np.int64)
@@ -85,6 +97,16 @@ class FlightModel(mesa.Model):
         )
         self.logsum_reference = float(rules.logsum(planned)[0])
 
+    @property
+    def country_agents(self) -> AgentSet:
+        """The country agents, in country-table order (from Mesa's registry)."""
+        return self.agents_by_type[CountryAgent]
+
+    @property
+    def state_agent(self) -> StateAgent:
+        """The state agent (from Mesa's registry)."""
+        return self.agents_by_type[StateAgent][0]
+
     def step(self) -> None:
         """One month, in a fixed order.
 
@@ -94,26 +116,17 @@ class FlightModel(mesa.Model):
            stay / hide / flee response, investigations closing or ending in late flight.
         4. Pursuit and returns: capture of officials hiding at home; fugitives abroad return by
            channel, are tried abroad, die, move on, or lose assets to confiscation.
-        5. Record flows and stocks.
+        5. Record flows and stocks; after the last month, stop (``running = False``).
         """
-        t = self.step_index
-        self.state_agent.set_step(t)
-        lever = self.state_agent.current
-        self.country_states.update(t, self.levers, lever)
-        flows = empty_flows()
-        n_c = len(self.table)
-        month = transitions.Month(
-            step=t,
-            lever=lever,
-            levers=self.levers,
-            table=self.table,
-            countries=self.country_states,
-            view=transitions.country_view(self.country_states, self.scale),
-            logsum_reference=self.logsum_reference,
-            flows=flows,
-            fled_to=np.zeros(n_c, dtype=np.int64),
-            returned_from=np.zeros(n_c, dtype=np.int64),
+        t = self.steps - 1  # Mesa counts this call before running it: month t is call t + 1
+        state = self.state_agent
+        state.set_step(t)
+        lever = state.current
+        self.country_states.update(t, lever)
+        month = transitions.new_month(
+            t, lever, self.country_states, self.scale, self.logsum_reference
         )
+        flows = month.flows
         pop = self.officials
         flows["entered"], flows["retired"] = pop.enter_and_retire(t)
         transitions.exposures(pop, month)
@@ -121,37 +134,37 @@ class FlightModel(mesa.Model):
         transitions.home_capture(pop, month)
         transitions.abroad(pop, month)
         self._record(t, flows, month)
-        self.step_index += 1
+        if self.steps >= self.n_steps:
+            self.running = False
 
     def _record(self, t: int, flows: dict[str, float], month: transitions.Month) -> None:
-        pop, cs = self.officials, self.country_states
+        """Store month ``t``: everything counted in simulated agents is kept in real officials."""
+        pop, cs, s = self.officials, self.country_states, self.scale
         abroad = pop.abroad_ids[pop.state[pop.abroad_ids] == S.ABROAD]
         stock = np.bincount(pop.destination[abroad], minlength=len(self.table))
         cs.stock_abroad = stock
-        self.country_stock[t] = stock
-        self.country_fled_to[t] = month.fled_to
-        self.country_returned_from[t] = month.returned_from
+        self.country_stock[t] = to_officials(stock, s)
+        self.country_fled_to[t] = to_officials(month.fled_to, s)
+        self.country_returned_from[t] = to_officials(month.returned_from, s)
         self.country_cooperation[t] = cs.cooperation
         self.country_treaty[t] = cs.treaty_in_force.astype(np.int8)
         states = pop.counts
-        s = self.scale
-        self.flow_rows.append({k: v * s for k, v in flows.items()})
-        self.stock_rows.append(
-            {
-                "in_office": float(states[S.IN_OFFICE] * s),
-                "under_investigation": float(states[S.INVESTIGATED] * s),
-                "stock_abroad": float(states[S.ABROAD] * s),
-                "stock_missing": float(states[S.MISSING] * s),
-                "stock_abroad_treaty_free": float(np.sum(stock * (cs.treaty_in_force == 0)) * s),
-                "treaties_in_force": float(cs.treaties_in_force()),
-                "mean_cooperation": cs.mean_cooperation(),
-            }
+        treaty_free = np.sum(stock * (cs.treaty_in_force == 0))
+        row = {k: to_officials(v, s) for k, v in flows.items()}
+        row.update(
+            in_office=float(to_officials(states[S.IN_OFFICE], s)),
+            under_investigation=float(to_officials(states[S.INVESTIGATED], s)),
+            stock_abroad=float(to_officials(states[S.ABROAD], s)),
+            stock_missing=float(to_officials(states[S.MISSING], s)),
+            stock_abroad_treaty_free=float(to_officials(treaty_free, s)),
+            treaties_in_force=float(cs.treaties_in_force()),
+            mean_cooperation=cs.mean_cooperation(),
         )
+        self.datacollector.add_table_row(MONTHLY, row)
 
-    def run_model(self) -> None:
-        """Step through the whole period."""
-        while self.step_index < self.n_steps:
-            self.step()
+    def monthly_table(self) -> pd.DataFrame:
+        """Flows and stocks by month (columns ``FLOWS`` then ``STOCKS``), in real officials."""
+        return self.datacollector.get_table_dataframe(MONTHLY)
 
     def date_of(self, step: int) -> str:
         """ISO month (``YYYY-MM``) of a step."""

@@ -25,6 +25,15 @@ MAX_TENURE_MONTHS = 45 * 12
 """Longest time in office before the run starts that an initial official can have (assumption)."""
 
 
+def to_officials(agents: np.ndarray | float, scale: int) -> np.ndarray | float:
+    """Real officials that counts of simulated agents stand for: each agent is ``scale``.
+
+    The one conversion from the simulated population to reported numbers (the model's records
+    and the network term officials see both use it).
+    """
+    return agents * scale
+
+
 class OfficialState(IntEnum):
     """Exactly one state per official at any time."""
 
@@ -166,10 +175,8 @@ class OfficialPopulation:
             gains_index: cumulative sum of China's income index by month, from
                 ``scenario.start_month - MAX_TENURE_MONTHS`` to the end of the run.
         """
-        self.scenario = scenario
         self.world = scenario.world
         self.streams = streams
-        self.scale = scenario.run.scale
         self.offset = MAX_TENURE_MONTHS  # gains_index position of step 0
         self.gains_index = gains_index
         n0, self.entries = entry_schedule(scenario)
@@ -252,11 +259,15 @@ class OfficialPopulation:
         self._add(entered, step)
         leaving = np.flatnonzero(self.exit_step[: self.n] == step)
         leaving = leaving[self.state[leaving] == S.IN_OFFICE]
-        self._set(leaving, S.RETIRED_OR_DEAD, step, how=0)
+        self.set_state(leaving, S.RETIRED_OR_DEAD, step, how=0)
         return entered, int(leaving.size)
 
     # ----------------------------------------------------------------------------- helpers
-    def _set(self, ids: np.ndarray, state: OfficialState, step: int, how: int = -1) -> None:
+    def set_state(self, ids: np.ndarray, state: OfficialState, step: int, how: int = -1) -> None:
+        """Move officials ``ids`` into ``state`` at ``step`` (``how``: channel or manner, if any).
+
+        Keeps the per-state ``counts`` in step with the ``state`` array.
+        """
         if ids.size == 0:
             return
         self.counts -= np.bincount(self.state[ids], minlength=len(S))
@@ -272,7 +283,8 @@ class OfficialPopulation:
         then = self.gains_index[self.offset + self.entry_step[ids]]
         return self.gains_rate[ids] * (now - then)
 
-    def _log(self, ids: np.ndarray, step: int, event: str, country=-1, how=-1) -> None:
+    def log_event(self, ids: np.ndarray, step: int, event: str, country=-1, how=-1) -> None:
+        """Add an event (one of ``EVENTS``) for officials ``ids`` to the log, if one is kept."""
         if self.log is not None:
             self.log.add(ids, step, event, country, how)
 

@@ -2,7 +2,8 @@
 
 Each function observes the population and the world for one month, calls the pure rules of
 :mod:`sim.core.rules`, and applies the outcome with the official's own counter-based draws.
-Flows are counted in simulated agents; the recorder multiplies by ``run.scale``.
+Flows are counted in simulated agents; the recorder converts them to real officials
+(:func:`sim.core.population.to_officials`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import numpy as np
 
 from sim.core import rules
 from sim.core.agents import CountryStates
-from sim.core.levers import Levers
-from sim.core.population import OfficialPopulation
+from sim.core.levers import LeverMonth
+from sim.core.metrics import empty_flows
+from sim.core.population import OfficialPopulation, to_officials
 from sim.core.population import OfficialState as S
 from sim.world.countries import CountryTable
 
@@ -24,8 +26,7 @@ class Month:
     """Everything officials see in one step, and the tallies they add to."""
 
     step: int
-    lever: dict[str, float]
-    levers: Levers
+    lever: LeverMonth
     table: CountryTable
     countries: CountryStates
     view: rules.CountryState
@@ -33,6 +34,32 @@ class Month:
     flows: dict[str, float]
     fled_to: np.ndarray
     returned_from: np.ndarray
+
+
+def new_month(
+    step: int, lever: LeverMonth, countries: CountryStates, scale: int, logsum_reference: float
+) -> Month:
+    """The month ``step`` as officials see it (levers, countries), with its tallies at zero.
+
+    Args:
+        step: the step (months since ``run.start``).
+        lever: this month's levers.
+        countries: the country states, already updated for this month.
+        scale: real officials per simulated agent (``run.scale``).
+        logsum_reference: logsum of a planned escape when the run starts (see the model).
+    """
+    n_c = len(countries.table)
+    return Month(
+        step=step,
+        lever=lever,
+        table=countries.table,
+        countries=countries,
+        view=country_view(countries, scale),
+        logsum_reference=logsum_reference,
+        flows=empty_flows(),
+        fled_to=np.zeros(n_c, dtype=np.int64),
+        returned_from=np.zeros(n_c, dtype=np.int64),
+    )
 
 
 def country_view(states: CountryStates, scale: int) -> rules.CountryState:
@@ -47,7 +74,7 @@ def country_view(states: CountryStates, scale: int) -> rules.CountryState:
         investor_visa=table.investor_visa,
         death_penalty_abolished=table.death_penalty_abolished,
         log_hub_weight=states.log_hub_weight,
-        log_network=np.log1p(states.stock_abroad * scale / 100.0),
+        log_network=np.log1p(to_officials(states.stock_abroad, scale) / 100.0),
         neighbour=table.neighbour,
     )
 
@@ -76,7 +103,7 @@ def family_moves(pop: OfficialPopulation, m: Month, gains: np.ndarray, alive: np
     ids = pool.view("ids")
     without = alive & (pop.family_country[ids] < 0)
     rate = rules.family_abroad_rate(
-        gains, m.lever["naked_official_rules"], w.exposure.reference_gains_usd, w.corruption
+        gains, m.lever.naked_official_rules, w.exposure.reference_gains_usd, w.corruption
     )
     hazard = pool.view("family_hazard")
     hazard += np.where(without, rate / 12.0, 0.0)
@@ -86,7 +113,7 @@ def family_moves(pop: OfficialPopulation, m: Month, gains: np.ndarray, alive: np
     where = _choose_destination(pop, moving, m, np.zeros(moving.size, dtype=bool), k=2)
     pop.family_country[moving] = where
     m.flows["family_moved_abroad"] += moving.size
-    pop._log(moving, m.step, "family_moved_abroad", where)
+    pop.log_event(moving, m.step, "family_moved_abroad", where)
 
 
 def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
@@ -95,17 +122,17 @@ def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
         return
     d = pop.world.decision
     stopped = pop.streams["border"].uniform(ids, m.step) < min(
-        m.lever["exit_controls"] * d.border_capture, 1.0
+        m.lever.exit_controls * d.border_capture, 1.0
     )
     caught = ids[stopped]
-    pop._set(caught, S.CAUGHT, m.step, how=1)
+    pop.set_state(caught, S.CAUGHT, m.step, how=1)
     m.flows["caught_border"] += caught.size
-    pop._log(caught, m.step, "caught_border")
+    pop.log_event(caught, m.step, "caught_border")
     gone = ids[~stopped]
     if gone.size == 0:
         return
     where = _choose_destination(pop, gone, m, _hasty(pop, gone, m.step), k=0)
-    pop._set(gone, S.ABROAD, m.step)
+    pop.set_state(gone, S.ABROAD, m.step)
     pop.destination[gone] = where
     pop.fled_step[gone] = m.step
     taken = pop.world.assets.share_taken * pop.gains_usd[gone]
@@ -114,7 +141,7 @@ def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
     m.flows["fled_abroad"] += gone.size
     m.flows["assets_taken_usd"] += float(taken.sum())
     np.add.at(m.fled_to, where, 1)
-    pop._log(gone, m.step, "fled_abroad", where)
+    pop.log_event(gone, m.step, "fled_abroad", where)
 
 
 def exposures(pop: OfficialPopulation, m: Month) -> None:
@@ -133,7 +160,7 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     ids = pool.view("ids")
     family = (pop.family_country[ids] >= 0).astype(float)
     rate = rules.exposure_rate(
-        gains, family, m.lever["campaign"], m.lever["naked_official_rules"], w.exposure
+        gains, family, m.lever.campaign, m.lever.naked_official_rules, w.exposure
     )
     hazard = pool.view("exposure_hazard")
     hazard += rate / 12.0
@@ -151,22 +178,22 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
         rank=pop.rank[ids].astype(float),
         family_abroad=family,
         destinations_logsum=rules.logsum(utility) - m.logsum_reference,
-        exit_controls=m.lever["exit_controls"],
-        naked_rules=m.lever["naked_official_rules"],
-        leniency=m.lever["leniency"],
+        exit_controls=m.lever.exit_controls,
+        naked_rules=m.lever.naked_official_rules,
+        leniency=m.lever.leniency,
         reference_gains_usd=w.exposure.reference_gains_usd,
         p=w.decision,
     )
     choice = rules.choose(probs, pop.streams["response"].uniform(ids, m.step))
     stay, hide = ids[choice == rules.STAY], ids[choice == rules.HIDE]
-    pop._set(stay, S.INVESTIGATED, m.step)
+    pop.set_state(stay, S.INVESTIGATED, m.step)
     pop.investigated_ids = np.concatenate([pop.investigated_ids, stay])
     m.flows["investigated"] += stay.size
-    pop._log(stay, m.step, "exposed_stayed")
-    pop._set(hide, S.MISSING, m.step)
+    pop.log_event(stay, m.step, "exposed_stayed")
+    pop.set_state(hide, S.MISSING, m.step)
     pop.missing_ids = np.concatenate([pop.missing_ids, hide])
     m.flows["went_missing"] += hide.size
-    pop._log(hide, m.step, "went_missing")
+    pop.log_event(hide, m.step, "went_missing")
     flee(pop, ids[choice == rules.FLEE], m)
 
 
@@ -183,9 +210,9 @@ def investigations(pop: OfficialPopulation, m: Month) -> None:
     p_close = -np.expm1(-1.0 / h.investigation_months)
     p_flee = float(rules.monthly_probability(h.late_flight_per_year))
     closed = ids[u < p_close]
-    pop._set(closed, S.SANCTIONED_AT_HOME, m.step)
+    pop.set_state(closed, S.SANCTIONED_AT_HOME, m.step)
     m.flows["sanctioned_at_home"] += closed.size
-    pop._log(closed, m.step, "sanctioned_at_home")
+    pop.log_event(closed, m.step, "sanctioned_at_home")
     flee(pop, ids[(u >= p_close) & (u < p_close + p_flee)], m)
 
 
@@ -195,11 +222,11 @@ def home_capture(pop: OfficialPopulation, m: Month) -> None:
     ids = ids[pop.state_step[ids] < m.step]  # capture hazard starts the month after hiding
     if ids.size == 0:
         return
-    p = rules.home_capture_probability(m.lever["campaign"], m.lever["pursuit"], pop.world.home)
+    p = rules.home_capture_probability(m.lever.campaign, m.lever.pursuit, pop.world.home)
     caught = ids[pop.streams["capture"].uniform(ids, m.step) < p]
-    pop._set(caught, S.CAUGHT, m.step, how=0)
+    pop.set_state(caught, S.CAUGHT, m.step, how=0)
     m.flows["caught_home"] += caught.size
-    pop._log(caught, m.step, "caught_home")
+    pop.log_event(caught, m.step, "caught_home")
 
 
 def abroad(pop: OfficialPopulation, m: Month) -> None:
@@ -210,8 +237,8 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         return
     w, t = pop.world, m.table
     dest = pop.destination[ids].astype(np.int64)
-    legal = m.levers.legal_assistance[m.step][dest]
-    asset_return = m.levers.asset_return[m.step][dest]
+    legal = m.lever.legal_assistance[dest]
+    asset_return = m.lever.asset_return[dest]
     rates = rules.return_rates(
         treaty_in_force=m.countries.treaty_in_force[dest],
         cooperation=m.countries.cooperation[dest],
@@ -219,9 +246,9 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         asylum_delay_years=t.asylum_appeal_delay_years[dest],
         death_penalty_abolished=t.death_penalty_abolished[dest],
         family_abroad=(pop.family_country[ids] >= 0).astype(float),
-        pursuit=m.lever["pursuit"],
-        persuasion_program=m.lever["persuasion_program"],
-        leniency=m.lever["leniency"],
+        pursuit=m.lever.pursuit,
+        persuasion_program=m.lever.persuasion_program,
+        leniency=m.lever.leniency,
         legal_assistance=legal,
         p=w.returns,
     )
@@ -239,24 +266,24 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         np.add.at(m.returned_from, dest[event], 1)
         prosecution = rules.CHANNELS.index("prosecution")
         tried = ev[channel == prosecution]
-        pop._set(tried, S.PROSECUTED_ABROAD, m.step, how=prosecution)
+        pop.set_state(tried, S.PROSECUTED_ABROAD, m.step, how=prosecution)
         m.flows["prosecuted_abroad"] += tried.size
-        pop._log(tried, m.step, "prosecuted_abroad", pop.destination[tried], prosecution)
+        pop.log_event(tried, m.step, "prosecuted_abroad", pop.destination[tried], prosecution)
         for k, name in enumerate(rules.CHANNELS):
             if k == prosecution:
                 continue
             back = ev[channel == k]
-            pop._set(back, S.RETURNED, m.step, how=k)
+            pop.set_state(back, S.RETURNED, m.step, how=k)
             m.flows[f"returned_{name}"] += back.size
             m.flows["returned"] += back.size
-            pop._log(back, m.step, "returned", pop.destination[back], k)
+            pop.log_event(back, m.step, "returned", pop.destination[back], k)
     rest, rest_rates, rest_dest = ids[~event], total[~event], dest[~event]
     dies = pop.streams["death"].uniform(rest, m.step) < rules.monthly_probability(
         w.returns.death_per_year
     )
-    pop._set(rest[dies], S.RETIRED_OR_DEAD, m.step, how=1)
+    pop.set_state(rest[dies], S.RETIRED_OR_DEAD, m.step, how=1)
     m.flows["died_abroad"] += int(dies.sum())
-    pop._log(rest[dies], m.step, "died_abroad", pop.destination[rest[dies]])
+    pop.log_event(rest[dies], m.step, "died_abroad", pop.destination[rest[dies]])
     rest, rest_rates, rest_dest = rest[~dies], rest_rates[~dies], rest_dest[~dies]
     transit = m.countries.is_region[rest_dest].astype(float)
     p_move = rules.move_on_probability(rest_rates, transit, w.destination)
@@ -268,24 +295,20 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         pop.destination[movers] = where
         m.flows["moved_on"] += movers.size
         np.add.at(m.fled_to, where, 1)
-        pop._log(movers, m.step, "moved_on", where)
+        pop.log_event(movers, m.step, "moved_on", where)
     seize = (
-        m.lever["asset_confiscation"] + m.lever["trial_in_absentia"]
+        m.lever.asset_confiscation + m.lever.trial_in_absentia
     ) * w.assets.confiscation_per_year
     if seize > 0:
         dest_now = pop.destination[rest].astype(np.int64)
-        rate = (
-            seize
-            * m.countries.cooperation[dest_now]
-            * (1.0 + m.levers.asset_return[m.step][dest_now])
-        )
+        rate = seize * m.countries.cooperation[dest_now] * (1.0 + m.lever.asset_return[dest_now])
         remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
         hit = (
             pop.streams["confiscation"].uniform(rest, m.step) < rules.monthly_probability(rate)
         ) & (remaining > 0)
         if np.any(hit):
             _recover(pop, rest[hit], np.full(int(hit.sum()), w.assets.confiscation_share), m)
-            pop._log(rest[hit], m.step, "assets_confiscated", pop.destination[rest[hit]])
+            pop.log_event(rest[hit], m.step, "assets_confiscated", pop.destination[rest[hit]])
 
 
 def _recover(pop: OfficialPopulation, ids: np.ndarray, share: np.ndarray, m: Month) -> None:

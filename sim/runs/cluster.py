@@ -97,8 +97,8 @@ def slurm_cluster(options: SlurmOptions, workers: int) -> Any:
     Raises:
         ClusterError: dask-jobqueue is not installed.
     """
-    try:  # an optional extra: imported only for --cluster slurm
-        from dask_jobqueue import SLURMCluster
+    try:
+        from dask_jobqueue import SLURMCluster  # optional extra, only for --cluster slurm
     except ImportError:
         raise ClusterError(
             "--cluster slurm needs dask-jobqueue: pip install 'flightsim[slurm]'"
@@ -143,7 +143,7 @@ def open_client(
     Raises:
         ClusterError: the scheduler cannot be reached, or no worker arrived in time.
     """
-    # imported when a cluster is opened: distributed takes seconds to import
+    # distributed takes about a second to import; only commands that use a cluster need it
     from distributed import Client, LocalCluster
 
     cluster = None

@@ -59,9 +59,7 @@ def run(
     name = scenario.meta.name
     root = model.seed_value
     dates = [model.date_of(t) for t in range(model.n_steps)]
-    monthly = pd.DataFrame(model.flow_rows)[list(FLOWS)]
-    stocks = pd.DataFrame(model.stock_rows)[list(STOCKS)]
-    monthly = pd.concat([monthly, stocks], axis=1)
+    monthly = model.monthly_table()[[*FLOWS, *STOCKS]]
     monthly.insert(0, "date", dates)
     monthly.insert(1, "year", [int(d[:4]) for d in dates])
     _keys(monthly, name, replicate, root)
@@ -98,11 +96,10 @@ def _country_table(model: FlightModel, dates: list[str]) -> pd.DataFrame:
     back = np.zeros((n_y, n_c))
     np.add.at(fled, codes, model.country_fled_to)
     np.add.at(back, codes, model.country_returned_from)
-    s = model.scale
-    columns = {
-        "stock_abroad": model.country_stock[last] * s,
-        "fled_to": fled * s,
-        "returned_from": back * s,
+    columns = {  # the model records counts already in real officials
+        "stock_abroad": model.country_stock[last],
+        "fled_to": fled,
+        "returned_from": back,
         "cooperation": model.country_cooperation[last],
         "treaty_in_force": model.country_treaty[last],
     }
@@ -153,12 +150,29 @@ def run_task(task: Task) -> RunResult:
     return run(task.scenario, task.replicate, task.seed, task.params)
 
 
+def resolve_replicates(
+    scenario: Scenario, replicates: int | None = None, seed: int | None = None
+) -> tuple[int, int]:
+    """The number of replicates and the root seed: as given, else the scenario's.
+
+    Args:
+        scenario: supplies ``run.replicates`` and ``run.seed`` for what is not given.
+        replicates: number of replicates, or None.
+        seed: root seed, or None.
+
+    Returns:
+        ``(replicates, seed)``.
+    """
+    n = scenario.run.replicates if replicates is None else replicates
+    root = scenario.run.seed if seed is None else seed
+    return n, root
+
+
 def replicate_tasks(
     scenario: Scenario, replicates: int | None = None, seed: int | None = None
 ) -> list[Task]:
     """Tasks for replicates ``0..n-1`` of one scenario, all under one root seed."""
-    n = scenario.run.replicates if replicates is None else replicates
-    root = scenario.run.seed if seed is None else seed
+    n, root = resolve_replicates(scenario, replicates, seed)
     return [Task(scenario, k, root) for k in range(n)]
 
 

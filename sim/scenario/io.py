@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.scenario.schema import SCHEDULES, Scenario, month_of
+from sim.world.countries import load_countries
 
 
 def read_yaml(path: Path) -> Any:
@@ -178,8 +179,6 @@ def check_semantics(
     lie in the run period (``None``: every date). Inherited dates beyond a shortened period are
     simply never reached.
     """
-    from sim.world.countries import load_countries
-
     origin = origin or {}
     lo, hi = scenario.start_month, scenario.end_month
     period = f"{scenario.run.start}..{scenario.run.end}"

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -138,8 +139,6 @@ def calibrated_sources(folder: Path = CALIBRATION) -> dict[str, str]:
     Reads ``calibration/targets.yaml`` (priors) and ``calibration/fitted.yaml`` (posterior
     medians, which the baseline extends); empty when they are absent (an installed package).
     """
-    import yaml
-
     targets, fitted = folder / "targets.yaml", folder / "fitted.yaml"
     if not targets.exists() or not fitted.exists():
         return {}

@@ -10,30 +10,22 @@ error messages with the file name) lives in :mod:`sim.scenario.io`.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sim.world.dates import check_date, month_of
+
+# the one date parser lives in sim.world.dates; ``from sim.scenario.schema import month_of,
+# iso_month`` keeps working for modules written against the schema
+from sim.world.dates import iso_month as iso_month
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-
-
-def _check_date(text: str) -> str:
-    m = _DATE_RE.match(text)
-    if not m:
-        raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}")
-    month = int(m.group(2) or 1)
-    day = int(m.group(3) or 1)
-    if not 1 <= month <= 12 or not 1 <= day <= 31:
-        raise ValueError(f"expected a real calendar date, got {text!r}")
-    return text
-
-
-Date = Annotated[str, AfterValidator(_check_date)]
+Date = Annotated[str, AfterValidator(check_date)]
+"""An ISO date string, checked by the one date parser (:mod:`sim.world.dates`)."""
 
 PROVISIONAL = "assumption (hand-set, not calibrated)"
 """Source of behavioural values set by hand; calibrated ones are named in docs/ODD.md."""
@@ -42,25 +34,6 @@ PROVISIONAL = "assumption (hand-set, not calibrated)"
 def doc(meaning: str, unit: str, source: str = PROVISIONAL) -> dict:
     """Field metadata shown in docs/ODD.md: a parameter's meaning, unit and source."""
     return {"description": meaning, "json_schema_extra": {"unit": unit, "source": source}}
-
-
-def month_of(text: str) -> int:
-    """Months since 1970-01 of an ISO date string (a bare year means its January).
-
-    Args:
-        text: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
-
-    Returns:
-        ``(year - 1970) * 12 + month - 1``.
-    """
-    m = _DATE_RE.match(_check_date(text))
-    assert m is not None
-    return (int(m.group(1)) - 1970) * 12 + int(m.group(2) or 1) - 1
-
-
-def iso_month(month: int) -> str:
-    """``YYYY-MM`` of a month count since 1970-01 (the inverse of :func:`month_of`)."""
-    return f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
 
 
 class Frozen(BaseModel):

@@ -28,9 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from tqdm import tqdm
 
 from sim.errors import SweepError
 from sim.files import LOCK_NAME, clean_stale_temporaries, marker, write_atomic
+from sim.runs.adapter import PeriodOutputs, ScenarioAdapter
+from sim.scenario.io import with_overrides
+from sim.scenario.schema import Scenario
+from sim.sensitivity.methods import METHODS
 from sim.sensitivity.sweep import LoadedSweep, Output, resolve_model
 
 RunFunction = Callable[..., Mapping[str, float]]
@@ -60,31 +65,15 @@ def sample_points(
 
     Args:
         problem: SALib problem dictionary (``names``, ``bounds``, ``dists``, optional ``groups``).
-        method: ``sobol``, ``morris`` or ``fast``.
-        n: base sample size (Sobol' base points, Morris trajectories, FAST points per curve).
-            eFAST search curves cannot be halved for the convergence check, so an independent
-            check design of ``n // 2`` points per curve (its seed derived from the sweep seed)
-            follows the main design: eFAST sweeps cost 1.5 n D runs.
+        method: ``sobol``, ``morris`` or ``fast`` (see :mod:`sim.sensitivity.methods`).
+        n: base sample size (Sobol' base points, Morris trajectories, FAST points per curve;
+            eFAST adds a check design of ``n // 2`` points per curve, so it costs 1.5 n D runs).
         seed: the sweep seed.
         options: :class:`~sim.sensitivity.sweep.Analysis` (second order, Morris levels, FAST M).
     """
-    from SALib.sample import fast_sampler, morris
-    from SALib.sample import sobol as sobol_sampler
-
-    if method == "sobol":
-        return sobol_sampler.sample(
-            dict(problem), n, calc_second_order=options.second_order, scramble=True, seed=seed
-        )
-    if method == "morris":
-        return morris.sample(dict(problem), n, num_levels=options.morris_levels, seed=seed)
-    if method == "fast":
-        main = fast_sampler.sample(dict(problem), n, M=options.fast_harmonics, seed=seed)
-        check_seed = int(np.random.SeedSequence([seed, 0x68616C66]).generate_state(1)[0])
-        check = fast_sampler.sample(
-            dict(problem), n // 2, M=options.fast_harmonics, seed=check_seed
-        )
-        return np.vstack([main, check])
-    raise ValueError(f"unknown method {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    return METHODS[method].sample(problem, n, seed, options)
 
 
 @dataclass
@@ -139,7 +128,8 @@ def plan_from_sweep(loaded: LoadedSweep) -> Plan:
     problem = sweep.problem()
     X = sample_points(problem, sweep.method, sweep.sample_size, sweep.seed, sweep.analysis)
     if sweep.model == "flightsim":
-        model: RunFunction = ScenarioModel(loaded.base_raw, str(loaded.file), sweep.outputs)
+        assert loaded.base is not None
+        model: RunFunction = ScenarioModel(loaded.base, str(loaded.file), sweep.outputs)
     else:
         model = ModelWithOptions(resolve_model(sweep.model), sweep.model_options)
     return Plan(
@@ -164,29 +154,25 @@ def plan_from_sweep(loaded: LoadedSweep) -> Plan:
 class ScenarioModel:
     """The flightsim model as a per-run function: sampled values -> scalar outputs.
 
-    Sets each dotted path in the raw base scenario, validates it as a scenario, runs one
-    replicate with the given seed and reads each output with :func:`sim.core.metrics.period_value`.
-    The event log is switched off (no output needs it).
+    A :class:`~sim.runs.adapter.ScenarioAdapter` over the sweep's base scenario (event log off:
+    no output needs it) that reads each output with :func:`sim.core.metrics.period_value`.
+
+    Args:
+        base: the sweep's resolved base scenario.
+        file: the sweep file (named when a sampled value is rejected).
+        outputs: the sweep's outputs (each a metric over a period).
     """
 
-    def __init__(self, base_raw: Mapping[str, Any], file: str, outputs: Sequence[Output]) -> None:
-        self.base_raw = dict(base_raw)
-        self.base_raw["run"] = {**dict(self.base_raw.get("run", {})), "event_log": False}
-        self.file = file
-        self.outputs = tuple(outputs)
+    def __init__(self, base: Scenario, file: str, outputs: Sequence[Output]) -> None:
+        measured = []
+        for o in outputs:
+            assert o.metric is not None and o.period is not None
+            measured.append((o.label, o.metric, o.period[0], o.period[1]))
+        quiet = with_overrides(base, {"run.event_log": False}, file=file)
+        self.adapter = ScenarioAdapter(quiet, file, PeriodOutputs(measured))
 
     def __call__(self, values: Mapping[str, float], seed: int, replicate: int) -> dict[str, float]:
-        from sim.core.metrics import period_value
-        from sim.runs.replicates import run
-        from sim.scenario.io import apply_overrides, validate
-
-        scenario = validate(apply_overrides(self.base_raw, values), Path(self.file))
-        monthly = run(scenario, replicate=replicate, seed=seed).monthly
-        out = {}
-        for o in self.outputs:
-            assert o.metric is not None and o.period is not None
-            out[o.label] = period_value(monthly, o.metric, o.period[0], o.period[1])
-        return out
+        return self.adapter(values, replicate, seed)
 
 
 class ModelWithOptions:
@@ -395,8 +381,8 @@ def execute(
         batch_size: runs per task (default: :meth:`Plan.default_batch_size`).
         on_chunk: called with each chunk written.
     """
+    # distributed takes about a second to import; analysing a finished sweep does not need it
     from distributed import as_completed
-    from tqdm import tqdm
 
     began = time.perf_counter()
     done = finished_runs(folder)

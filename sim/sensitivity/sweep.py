@@ -14,6 +14,7 @@ value the scenario schema rejects is caught.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -270,8 +271,6 @@ def load_sweep(path: str | Path, sample_size: int | None = None) -> LoadedSweep:
 
 def resolve_model(spec: str) -> Any:
     """The per-run function named ``package.module:function``."""
-    import importlib
-
     module, _, name = spec.partition(":")
     return getattr(importlib.import_module(module), name)
 

@@ -1,1 +1,2 @@
-"""World inputs: destination countries, China's extradition treaties and China's GDP path."""
+"""World inputs: destination countries, China's extradition treaties and China's GDP path
+(``countries``), and the one parser of ISO dates into months (``dates``)."""

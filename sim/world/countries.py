@@ -7,18 +7,20 @@ README there), validates it, and returns read-only numpy arrays indexed by count
 from __future__ import annotations
 
 import csv
-import datetime
 import functools
 import io
-import re
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
 
+from sim.world.dates import month_of, parse_date
+
 BEIJING_LAT_LON = (39.9042, 116.4074)
 EARTH_RADIUS_KM = 6371.0
 NO_MONTH = -1
+YEAR_ONLY_MONTH = 7
+"""Month (July) in which a treaty event known only to its year is placed (an assumption)."""
 TEXT_COLUMNS = ("iso3", "name", "kind", "region")
 NUMERIC_COLUMNS = (
     "lat", "lon", "apec", "g20", "eu", "diaspora_thousands", "gdp_per_capita_usd", "neighbour",
@@ -88,31 +90,23 @@ class CountryTable:
         return len(self.iso3)
 
 
-def month_index(text: str) -> int:
-    """Convert an ISO date string to whole months since 1970-01.
+def treaty_month(text: str) -> int:
+    """Months since 1970-01 of a treaty date from ``treaties.csv``.
 
-    A full date ('1993-08-26') or a year-month ('1993-08') gives that month; a bare year
-    ('1993') gives its July, the midpoint guess for an event known only to the year.
+    Dates are parsed by the one date parser (:func:`sim.world.dates.month_of`). Assumption:
+    where the source gives only a year ('2001'), the event is placed in that year's July, the
+    midpoint guess for a date known only to the year (the parser itself reads a bare year as
+    January). Surrounding spaces in the CSV cell are ignored.
 
     Args:
         text: 'YYYY-MM-DD', 'YYYY-MM' or 'YYYY'.
 
-    Returns:
-        ``(year - 1970) * 12 + month - 1``.
-
     Raises:
-        ValueError: if the text is not one of the three forms or is not a real date.
+        ValueError: naming the text, if it is not one of the three forms or not a real date.
     """
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text.strip())
-    if match is None:
-        raise ValueError(f"not an ISO date ('YYYY-MM-DD', 'YYYY-MM' or 'YYYY'): {text!r}")
-    year, month, day = (int(g) if g else None for g in match.groups())
-    month = 7 if month is None else month
-    try:
-        datetime.date(year, month, 1 if day is None else day)
-    except ValueError as exc:
-        raise ValueError(f"not a real date: {text!r} ({exc})") from None
-    return (year - 1970) * 12 + month - 1
+    text = text.strip()
+    _, month, _ = parse_date(text)
+    return month_of(text) + (YEAR_ONLY_MONTH - 1 if month is None else 0)
 
 
 def _read_csv(name: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -186,7 +180,7 @@ def _treaty_months(codes: tuple[str, ...]) -> dict[str, np.ndarray]:
         i = codes.index(row["iso3"])
         for date in (d for d in TREATY_DATES if row[d].strip()):
             try:
-                months[date][i] = month_index(row[date])
+                months[date][i] = treaty_month(row[date])
             except ValueError as exc:
                 raise _fail(name, line, row, date, str(exc)) from None
         signed, in_force = months["signed"][i], months["in_force"][i]
