@@ -410,6 +410,22 @@ def test_schema_into_a_closed_pipe_is_quiet():
     assert err == ""
 
 
+def test_schema_out_replaces_only_an_earlier_schema(tmp_path, capsys):
+    mine = tmp_path / "notes.json"
+    mine.write_text('{"title": "my notes"}')
+    assert main(["schema", "--out", str(mine)]) == 2
+    assert "not a flightsim schema" in one_error_line(capsys.readouterr().err)
+    assert mine.read_text() == '{"title": "my notes"}'
+    assert main(["schema", "--out", str(tmp_path)]) == 2
+    assert main(["schema", "--out", str(tmp_path / "missing" / "s.json")]) == 2
+    capsys.readouterr()
+    schema = tmp_path / "s.json"
+    assert main(["schema", "--out", str(schema)]) == 0
+    assert main(["schema", "--out", str(schema)]) == 0
+    assert json.loads(schema.read_text())["title"] == "flightsim scenario"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.json", "s.json"]
+
+
 def test_scheduler_that_is_not_an_address(tmp_path, capsys):
     scenario = write_scenario(tmp_path, "tiny", FAST)
     out = tmp_path / "o"
@@ -444,6 +460,6 @@ def test_silent_scheduler_times_out_cleanly(tmp_path, capsys, monkeypatch):
         for conn in accepted:
             conn.close()
     line = one_error_line(capsys.readouterr().err)
-    assert address in line and "no Dask scheduler answered within 2 s" in line
+    assert f"--scheduler {address}: cannot connect" in line and "within 2 s" in line
     assert accepted, "the probe never connected"
     assert not out.exists()

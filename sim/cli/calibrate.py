@@ -9,6 +9,7 @@ from pathlib import Path
 from sim.cli.common import positive_int
 from sim.errors import InputError
 from sim.files import MANIFEST, FolderRefused, check_place, folder_kind, marker, write_atomic
+from sim.runs.cluster import check_address
 
 KIND = "calibration"
 RESULTS = Path("results") / "calibration"
@@ -72,7 +73,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate.abc import DB_NAME, STATE_NAME, make_sampler, run_abc, targets_hash
     from sim.calibrate.report import write_outputs
     from sim.calibrate.targets import load_targets
-    from sim.runs.cluster import probe_scheduler
     from sim.runs.replicates import default_jobs
 
     spec = load_targets(args.targets)
@@ -103,7 +103,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     population = population or 200
     jobs = args.jobs or default_jobs()
     if args.scheduler:
-        probe_scheduler(args.scheduler)
+        check_address(args.scheduler)  # reached (within a bounded time) by make_sampler
     if not (out.is_dir() and any(out.iterdir())):  # a new folder: mark it as this command's
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / MANIFEST, json.dumps({**marker(KIND), "targets": str(args.targets)}))

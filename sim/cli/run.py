@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from sim.cli.common import add_run_options, executor_from
-from sim.files import check_out_folder, write_atomic
+from sim.errors import InputError
+from sim.files import check_out_folder, check_writable, write_atomic
 from sim.scenario.io import json_schema, load_scenario
 
 
@@ -61,8 +63,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json_schema()
     if args.out:
+        check_schema_file(args.out)
         write_atomic(args.out, text + "\n")
         print(f"wrote {args.out}")
     else:
         print(text)
     return 0
+
+
+def check_schema_file(out: str) -> None:
+    """``schema --out`` replaces only an earlier schema file (its title), never another file.
+
+    Raises:
+        InputError: ``out`` is a folder, another file, or under a file / an unwritable place.
+    """
+    path = Path(out)
+    if path.is_dir():
+        raise InputError(f"{out}: --out: is a folder; name a file")
+    if path.exists():
+        try:
+            title = json.loads(path.read_text(encoding="utf-8")).get("title")
+        except (OSError, ValueError, AttributeError):
+            title = None
+        if title != "flightsim scenario":
+            raise InputError(f"{out}: --out: exists and is not a flightsim schema; left untouched")
+    if not path.parent.is_dir():
+        raise InputError(f"{out}: --out: {path.parent} is not an existing folder")
+    check_writable(path.parent, out)

@@ -31,8 +31,15 @@ _ADDRESS = re.compile(
 )
 
 
+INPROC = "inproc://"
+"""Prefix of an in-process scheduler's address (a LocalCluster without processes)."""
+
+
 def check_address(address: str) -> str:
-    """A scheduler address such as ``tcp://HOST:PORT`` (or ``HOST:PORT``), or ClusterError."""
+    """A scheduler address such as ``tcp://HOST:PORT`` (or ``HOST:PORT``, or an in-process
+    ``inproc://...``), or ClusterError."""
+    if address.strip().startswith(INPROC):
+        return address.strip()
     match = _ADDRESS.match(address.strip())
     if match is None or not 0 < int(match["port"]) < 65536:
         raise ClusterError(
@@ -45,6 +52,8 @@ def probe_scheduler(address: str, seconds: float | None = None) -> None:
     """Check that a Dask scheduler answers at ``address`` within ``seconds``
     (default :data:`CONNECT_SECONDS`).
 
+    An in-process scheduler (``inproc://``) lives in this very process and is not probed.
+
     Raises:
         ClusterError: a bad address, nothing listening, or something that is not a Dask
             scheduler (no answer to an ``identity`` request in time).
@@ -53,6 +62,8 @@ def probe_scheduler(address: str, seconds: float | None = None) -> None:
     from distributed.comm import connect
 
     seconds = CONNECT_SECONDS if seconds is None else seconds
+    if check_address(address).startswith(INPROC):
+        return
 
     async def identity() -> object:
         comm = await connect(check_address(address), timeout=seconds)
@@ -63,14 +74,18 @@ def probe_scheduler(address: str, seconds: float | None = None) -> None:
             comm.abort()
 
     async def bounded() -> object:
-        return await asyncio.wait_for(identity(), seconds)
+        return await asyncio.wait_for(identity(), seconds + 1)  # connect's own limit first
 
     try:
         reply = asyncio.run(bounded())
-    except (OSError, TimeoutError, ValueError) as exc:
-        why = str(exc) or "no answer"
+    except TimeoutError:
         raise ClusterError(
-            f"--scheduler {address}: no Dask scheduler answered within {seconds:.0f} s ({why})"
+            f"--scheduler {address}: cannot connect: no Dask scheduler answered within "
+            f"{seconds:.0f} s"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ClusterError(
+            f"--scheduler {address}: cannot connect within {seconds:.0f} s ({exc})"
         ) from None
     if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
         raise ClusterError(f"--scheduler {address}: answered, but is not a Dask scheduler")
