@@ -39,7 +39,7 @@ def ishigami_sweep(folder: Path, **over) -> Path:
     """Write an Ishigami sweep file (the analytic model through the same engine)."""
     spec = {
         "name": "ishigami",
-        "model": "sim.sensitivity.engine:ishigami",
+        "model": "ishigami",
         "model_options": {},
         "parameters": [{"path": f"x{i}", "bounds": [-PI, PI]} for i in (1, 2, 3)],
         "outputs": [{"name": "y"}],
@@ -144,7 +144,7 @@ BASE = {
             "outputs[0].period[1]",
             "outside the base run period",
         ),
-        ({"model": "sim.nothing:here"}, "model", "cannot import"),
+        ({"model": "os:system"}, "model", "unknown model"),
     ],
 )
 def test_bad_sweep_files_fail_cleanly(tmp_path, capsys, change, where, words):
@@ -164,7 +164,7 @@ def test_broken_yaml_and_wrong_top_level(tmp_path, capsys):
     path = tmp_path / "s.yaml"
     path.write_text("name: [unclosed\n", encoding="utf-8")
     assert main(["sensitivity", str(path), "--quiet"]) == 2
-    assert "broken YAML" in capsys.readouterr().err
+    assert "line 2, column 1: not valid YAML" in capsys.readouterr().err
     path.write_text("- a\n- b\n", encoding="utf-8")
     assert main(["sensitivity", str(path), "--quiet"]) == 2
     assert "expected a mapping" in capsys.readouterr().err

@@ -16,7 +16,8 @@ RESULTS = Path("results") / "calibration"
 
 SYNOPSIS = (
     "flightsim calibrate TARGETS [--population N] [--generations G] [--scale S] [--out DIR] "
-    "[--resume] [--overwrite-fit] [--jobs J] [--scheduler ADDRESS] [--scale-check R] [--quiet]"
+    "[--resume] [--overwrite-fit] [--jobs J] [--scheduler ADDRESS] [--scale-check R] [--quiet] "
+    "[--check]"
 )
 
 
@@ -65,6 +66,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="replicates of the fitted baseline at scale 1, to check the scale's bias (0: skip)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument(
+        "--check", action="store_true", help="only validate the targets file and its scenario"
+    )
     p.set_defaults(func=cmd_calibrate)
 
 
@@ -76,6 +80,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.runs.replicates import default_jobs
 
     spec = load_targets(args.targets)
+    if args.check:
+        print(
+            f"{args.targets}: valid ({len(spec.targets)} targets, {len(spec.priors)} priors, "
+            f"{spec.settings.scenario} to {spec.end})"
+        )
+        return 0
     out = calibration_folder(args)
     state_file = out / STATE_NAME
     population = args.population

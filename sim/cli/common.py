@@ -55,6 +55,14 @@ def add_run_options(p: argparse.ArgumentParser, default_out: str) -> None:
         help="run the replicates on a running Dask scheduler instead of local processes",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--set",
+        action="append",
+        dest="sets",
+        metavar="PATH=VALUE",
+        help="override a scenario value, e.g. world.decision.flee_constant=-2.5 (a YAML 1.2 "
+        "value; repeatable; recorded in the manifest)",
+    )
 
 
 @contextmanager

@@ -8,7 +8,8 @@ from pathlib import Path
 from sim.cli.common import add_run_options, executor_from
 from sim.errors import InputError
 from sim.files import check_out_folder, marker
-from sim.scenario.io import load_scenario
+from sim.scenario.io import load_scenario, parse_sets
+from sim.scenario.limits import check_replicates
 
 DESCRIPTION = """\
 Run a base scenario and one or more policies with the same replicate keys (common random
@@ -50,7 +51,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.runs.runner import RESULTS_ROOT
 
     files = [args.base, *args.policies]
-    scenarios = [load_scenario(f) for f in files]
+    sets = parse_sets(args.sets)
+    scenarios = [load_scenario(f, sets, overrides_from="--set") for f in files]
+    check_replicates(scenarios, args.replicates)
     default = RESULTS_ROOT / default_name(labels_of(scenarios))
     out = check_out_folder(args.out or default, "compare", args.force)
     posterior = None
@@ -74,7 +77,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             horizon=args.horizon,
             posterior=posterior,
             show_progress=not args.quiet,
-            extra_manifest=marker("compare"),
+            extra_manifest={**marker("compare"), **({"overrides": sets} if sets else {})},
         )
     print(f"wrote {folder} (open {folder / 'report.md'})")
     return 0

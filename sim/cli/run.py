@@ -9,7 +9,8 @@ from pathlib import Path
 from sim.cli.common import add_run_options, executor_from
 from sim.errors import InputError
 from sim.files import check_out_folder, check_writable, write_atomic
-from sim.scenario.io import json_schema, load_scenario
+from sim.scenario.io import json_schema, load_scenario, parse_sets
+from sim.scenario.limits import check_replicates
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +34,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.runs.posterior import posterior_tasks
     from sim.runs.runner import RESULTS_ROOT, run_scenario
 
-    scenario = load_scenario(args.scenario)
+    sets = parse_sets(args.sets)
+    scenario = load_scenario(args.scenario, sets, overrides_from="--set")
+    check_replicates([scenario], args.replicates)
     out = check_out_folder(args.out or RESULTS_ROOT / scenario.meta.name, "run", args.force)
     tasks = None
     if args.posterior:
@@ -48,6 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             executor=executor,
             tasks=tasks,
             show_progress=not args.quiet,
+            extra_manifest={"overrides": sets} if sets else None,
         )
     print(f"wrote {folder}")
     return 0

@@ -36,10 +36,8 @@ from sim.runs.adapter import PeriodOutputs, ScenarioAdapter
 from sim.scenario.io import with_overrides
 from sim.scenario.schema import Scenario
 from sim.sensitivity.methods import METHODS
+from sim.sensitivity.models import RunFunction
 from sim.sensitivity.sweep import LoadedSweep, Output, resolve_model
-
-RunFunction = Callable[..., Mapping[str, float]]
-"""``f(values: {name: float}, seed: int, replicate: int, **options) -> {output: float}``."""
 
 RUNS_FOLDER = "runs"
 KEY_COLUMNS = ("run", "sample", "replicate", "seed", "status", "error", "wall_seconds", "worker")
@@ -176,7 +174,7 @@ class ScenarioModel:
 
 
 class ModelWithOptions:
-    """A per-run function imported by name, called with the sweep's ``model_options``."""
+    """A registered per-run function, called with the sweep's ``model_options``."""
 
     def __init__(self, function: RunFunction, options: Mapping[str, Any]) -> None:
         self.function = function
@@ -186,34 +184,6 @@ class ModelWithOptions:
         self, values: Mapping[str, float], seed: int, replicate: int
     ) -> Mapping[str, float]:
         return self.function(values, seed, replicate, **self.options)
-
-
-def ishigami(
-    values: Mapping[str, float],
-    seed: int,
-    replicate: int,
-    a: float = 7.0,
-    b: float = 0.1,
-    noise: float = 0.0,
-    sleep: float = 0.0,
-    fail_above: float | None = None,
-) -> dict[str, float]:
-    """Ishigami-Homma test function (known Sobol' indices) as a per-run function.
-
-    ``y = sin x1 + a sin^2 x2 + b x3^4 sin x1`` with ``x_i ~ U(-pi, pi)``; for a=7, b=0.1:
-    S1 = (0.3139, 0.4424, 0), ST = (0.5576, 0.4424, 0.2437) (Ishigami and Homma 1990; Saltelli
-    et al. 2008, p. 179). ``noise`` adds a normal term keyed by (seed, replicate); ``sleep``
-    makes a run take time (fault tests); ``fail_above`` raises when x1 exceeds it.
-    """
-    x1, x2, x3 = (float(values[k]) for k in ("x1", "x2", "x3"))
-    if sleep:
-        time.sleep(sleep)
-    if fail_above is not None and x1 > fail_above:
-        raise ValueError(f"x1 = {x1:.3f} is above {fail_above} (deliberate failure)")
-    y = math.sin(x1) + a * math.sin(x2) ** 2 + b * x3**4 * math.sin(x1)
-    if noise:
-        y += noise * float(np.random.default_rng([seed, replicate]).standard_normal())
-    return {"y": y}
 
 
 # ------------------------------------------------------------------------------------ batches
