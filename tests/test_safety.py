@@ -279,7 +279,7 @@ def test_lock_refuses_a_live_owner_and_takes_over_a_dead_one(tmp_path, capsys):
 def test_two_sweep_drivers_on_one_folder(tmp_path):
     sweep = {
         "name": "ishigami",
-        "model": "sim.sensitivity.engine:ishigami",
+        "model": "ishigami",
         "model_options": {"sleep": 0.2},
         "parameters": [{"path": f"x{i}", "bounds": [-3.14159, 3.14159]} for i in (1, 2, 3)],
         "outputs": [{"name": "y"}],
