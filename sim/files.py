@@ -285,13 +285,7 @@ def check_out_folder(out: str | Path, kind: str, force: bool = False) -> Path:
     Allowed: a folder that does not exist yet, an empty folder, or (with ``force``) a folder
     flightsim wrote as ``kind``. Refused: a folder of someone else's files, a flightsim folder
     of another kind, one of this kind without ``force``, and whatever :func:`check_place`
-    refuses.
-
-    Returns:
-        ``out`` as a path, as written.
-
-    Raises:
-        FolderRefused: one line, naming the folder as written.
+    refuses; returns and raises as :func:`check_place` does.
     """
     shown = str(out)
     path = Path(out)
