@@ -5,16 +5,14 @@ are the posterior. The fit table comes from ``settings.predictive_draws`` simula
 its own parameter set drawn from the posterior (the same draws ``flightsim run --posterior``
 makes, :mod:`sim.runs.posterior`); the fitted baseline (posterior medians) is simulated as well, at
 the calibration scale and, as a check on that scale, at scale 1. Every file is written to a
-temporary folder first and moved into place only once all are complete.
+temporary folder first (:func:`sim.files.atomic_folder`) and moved into place only once all are
+complete.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -33,6 +31,7 @@ from sim.calibrate.abc import (
 )
 from sim.calibrate.plots import write_plots
 from sim.calibrate.targets import TargetsSpec, ranges, statistics
+from sim.files import atomic_folder
 from sim.runs.folders import git_commit
 from sim.runs.posterior import WEIGHT, posterior_tasks
 from sim.runs.replicates import RunResult, replicate_tasks
@@ -197,8 +196,7 @@ def write_outputs(
     posterior = posterior_table(history)
     summary = posterior_summary(spec, posterior)
     medians = dict(zip(summary["parameter"], summary["median"], strict=True))
-    tmp = Path(tempfile.mkdtemp(prefix=".calibration-", dir=out))
-    try:
+    with atomic_folder(out, merge=True) as tmp:
         posterior.to_parquet(tmp / "posterior.parquet", index=False)
         tasks = posterior_tasks(
             scenario, tmp / "posterior.parquet", spec.settings.predictive_draws, seed
@@ -261,16 +259,8 @@ def write_outputs(
             last_distances=[total_distance(spec, row) for row in last_stats.to_dict("records")],
         )
         (tmp / "report.md").write_text(text, encoding="utf-8")
-        written = []
-        for item in sorted(tmp.iterdir()):
-            dest = out / item.name
-            if dest.is_dir():
-                shutil.rmtree(dest)
-            os.replace(item, dest)
-            written.append(dest)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        written = [out / item.name for item in sorted(tmp.iterdir())]
+    return written
 
 
 def _rounded(medians: dict[str, float]) -> dict[str, float]:

@@ -17,10 +17,8 @@ import argparse
 import csv
 import difflib
 import io
-import os
 import re
 import sys
-import tempfile
 import typing
 from collections.abc import Callable
 from importlib import resources
@@ -31,6 +29,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from sim.files import write_atomic
 from sim.scenario.schema import SCHEDULES, Policy, Run, World
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
@@ -324,10 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 1 if stale else 0
     if stale:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(replace_blocks(text))
-        os.replace(tmp, path)
+        write_atomic(path, replace_blocks(text))
     print(f"{path}: {', '.join(stale) or 'nothing'} rewritten")
     return 0
 

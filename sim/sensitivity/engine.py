@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from sim.errors import SweepError
+from sim.files import LOCK_NAME, clean_stale_temporaries, marker, write_atomic
 from sim.runs.adapter import PeriodOutputs, ScenarioAdapter
 from sim.scenario.io import with_overrides
 from sim.scenario.schema import Scenario
@@ -243,6 +244,10 @@ def split_batches(runs: Sequence[int], size: int) -> list[list[int]]:
 def prepare_folder(folder: Path, plan: Plan, resume: bool) -> None:
     """Create a sweep folder, or check that an existing one holds this very sweep.
 
+    Call it holding the folder's :class:`sim.files.FolderLock` (the lock file is the only
+    thing a new sweep folder may already hold). Chunks half-written by a killed driver are
+    removed (:func:`sim.files.clean_stale_temporaries`).
+
     Raises:
         SweepError: ``resume`` without a folder, or the folder belongs to another sweep.
     """
@@ -254,18 +259,18 @@ def prepare_folder(folder: Path, plan: Plan, resume: bool) -> None:
                 f"{folder}: holds another sweep ({held.get('name')}, sample size "
                 f"{held.get('sample_size')}); choose another --out"
             )
-        for tmp in (folder / RUNS_FOLDER).glob(".*.tmp*"):
-            tmp.unlink(missing_ok=True)
+        clean_stale_temporaries(folder / RUNS_FOLDER)
         return
     if resume:
         raise SweepError(f"{folder}: --resume needs an existing sweep folder")
-    if folder.exists() and any(folder.iterdir()):
+    if folder.exists() and any(p.name != LOCK_NAME for p in folder.iterdir()):
         raise SweepError(f"{folder}: exists and is not a sweep folder; choose another --out")
     (folder / RUNS_FOLDER).mkdir(parents=True, exist_ok=True)
     samples = pd.DataFrame(plan.X, columns=plan.names)
     samples.insert(0, "sample", np.arange(plan.n_samples))
-    samples.to_parquet(folder / "samples.parquet", index=False)
+    write_atomic(folder / "samples.parquet", samples.to_parquet(index=False))
     record = {
+        **marker("sensitivity"),
         "name": plan.name,
         "fingerprint": plan.fingerprint,
         "method": plan.method,
@@ -276,28 +281,14 @@ def prepare_folder(folder: Path, plan: Plan, resume: bool) -> None:
         "seed": plan.seed,
         "sweep": plan.describe,
     }
-    _atomic_write(info, json.dumps(record, indent=2).encode("utf-8"))
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.parent / f".{path.name}.tmp{os.getpid()}"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomic(info, json.dumps(record, indent=2))
 
 
 def write_chunk(folder: Path, table: pd.DataFrame) -> Path:
     """Write one finished batch as ``runs/chunk-<first>-<last>.parquet``, atomically."""
     runs = table["run"].to_numpy()
     dest = folder / RUNS_FOLDER / f"chunk-{runs.min():09d}-{runs.max():09d}.parquet"
-    tmp = dest.parent / f".{dest.name}.tmp{os.getpid()}"
-    table.to_parquet(tmp, index=False)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, dest)
-    return dest
+    return write_atomic(dest, table.to_parquet(index=False))
 
 
 def chunk_files(folder: Path) -> list[Path]:
