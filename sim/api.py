@@ -15,15 +15,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from sim.compare.engine import (
-    build_tasks,
-    check_compatible,
-    default_horizon,
-    effects_table,
-    labels_of,
-    outcome_table,
-    parse_horizon,
-)
+from sim.compare.engine import compute_comparison, labels_of
 
 # Re-exported as they are (``name as name`` marks a re-export).
 from sim.core.metrics import BY_NAME
@@ -98,18 +90,16 @@ def compare_policies(
     if not policies:
         raise CompareError("give at least one policy scenario to compare with the base")
     scenarios: Sequence[Scenario] = [base, *policies]
-    labels = labels_of(scenarios)
-    check_compatible(base, policies, labels[1:])
-    n = base.run.replicates if replicates is None else replicates
-    if n < 2:
-        raise CompareError("replicates: a comparison needs at least 2 replicates for intervals")
-    root = base.run.seed if seed is None else seed
-    start, end = parse_horizon(horizon, base) if horizon else default_horizon(base, policies)[0]
-    per_scenario = build_tasks(scenarios, n, root)
-    results = run_many([t for tasks in per_scenario for t in tasks], jobs=jobs)
-    run_labels = [lab for lab, tasks in zip(labels, per_scenario, strict=True) for _ in tasks]
-    outcomes = outcome_table(results, run_labels, start, end)
-    effects = effects_table(outcomes, labels[0], labels[1:], root)
+    comparison = compute_comparison(
+        scenarios,
+        labels_of(scenarios),
+        replicates=replicates,
+        seed=seed,
+        jobs=jobs,
+        horizon=horizon,
+        show_progress=False,
+    )
+    effects = comparison.effects.copy()
     effects.insert(1, "label", [BY_NAME[name].label for name in effects["outcome"]])
-    effects.attrs["horizon"] = (start, end)
+    effects.attrs["horizon"] = comparison.horizon
     return effects

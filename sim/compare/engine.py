@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -235,10 +236,25 @@ def default_name(labels: Sequence[str]) -> str:
     return f"compare-{labels[1]}" + (f"-and-{more}-more" if more > 0 else "")
 
 
-def run_comparison(
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison's runs and paired effects, before anything is written."""
+
+    labels: list[str]
+    run_labels: list[str]
+    results: list[RunResult]
+    outcomes: pd.DataFrame
+    effects: pd.DataFrame
+    horizon: tuple[str, str]
+    horizon_rule: str
+    seed: int
+    replicates: int
+    jobs: int
+
+
+def compute_comparison(
     scenarios: Sequence[Scenario],
     files: Sequence[str],
-    out: Path | None = None,
     replicates: int | None = None,
     seed: int | None = None,
     jobs: int | None = None,
@@ -246,25 +262,21 @@ def run_comparison(
     horizon: str | None = None,
     posterior: Callable[[Scenario], list[Task]] | None = None,
     show_progress: bool = True,
-    extra_manifest: dict | None = None,
-) -> Path:
-    """Run a base (first) and its policies in one pool, and write the comparison folder.
+) -> Comparison:
+    """Run a base (first) and its policies in one pool and compute the paired effects.
 
     Args:
         scenarios: the base first, then the policies.
-        files: their files (for messages and the report).
-        out: the folder; ``results/compare-<policy>/`` by default.
+        files: their files or names (for messages).
         replicates, seed: default to the base's ``run.replicates`` and ``run.seed``.
         jobs, executor: as for :func:`sim.runs.runner.execute`.
         horizon: ``START:END`` ISO months; default from the first month any policy differs.
         posterior: optional function giving a scenario's tasks with drawn parameters.
         show_progress: draw a progress bar.
-        extra_manifest: more manifest fields.
 
-    Returns:
-        The comparison folder.
+    Raises:
+        CompareError: no policy, incompatible scenarios, a bad horizon, fewer than 2 replicates.
     """
-    began = time.perf_counter()
     base, policies = scenarios[0], list(scenarios[1:])
     if not policies:
         raise CompareError("give at least one policy scenario to compare with the base")
@@ -284,26 +296,75 @@ def run_comparison(
     run_labels = [lab for lab, tasks in zip(labels, per_scenario, strict=True) for _ in tasks]
     outcomes = outcome_table(results, run_labels, start, end)
     effects = effects_table(outcomes, labels[0], labels[1:], root)
+    return Comparison(
+        labels=labels,
+        run_labels=run_labels,
+        results=results,
+        outcomes=outcomes,
+        effects=effects,
+        horizon=(start, end),
+        horizon_rule=why,
+        seed=root,
+        replicates=len(per_scenario[0]),
+        jobs=jobs,
+    )
+
+
+def run_comparison(
+    scenarios: Sequence[Scenario],
+    files: Sequence[str],
+    out: Path | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    horizon: str | None = None,
+    posterior: Callable[[Scenario], list[Task]] | None = None,
+    show_progress: bool = True,
+    extra_manifest: dict | None = None,
+) -> Path:
+    """Run a comparison (:func:`compute_comparison`) and write its folder.
+
+    Args:
+        out: the folder; ``results/compare-<policy>/`` by default.
+        extra_manifest: more manifest fields.
+        Others: as for :func:`compute_comparison`.
+
+    Returns:
+        The comparison folder.
+    """
+    began = time.perf_counter()
+    c = compute_comparison(
+        scenarios, files, replicates, seed, jobs, executor, horizon, posterior, show_progress
+    )
     monthly = pd.concat(
-        [r.monthly.assign(scenario=lab) for r, lab in zip(results, run_labels, strict=True)],
+        [r.monthly.assign(scenario=lab) for r, lab in zip(c.results, c.run_labels, strict=True)],
         ignore_index=True,
     )
     info = {
-        "seed": root,
-        "replicates": len(per_scenario[0]),
-        "horizon": [start, end],
-        "horizon_rule": why,
+        "seed": c.seed,
+        "replicates": c.replicates,
+        "horizon": list(c.horizon),
+        "horizon_rule": c.horizon_rule,
         "interval_method": INTERVAL_METHOD,
         "p_better": "share of replicate pairs in which the policy is better (ties count half)",
-        "narrowing": narrowing(effects),
-        "jobs": jobs,
-        "runs": len(flat),
-        "run_wall_seconds_total": round(sum(r.wall_seconds for r in results), 3),
+        "narrowing": narrowing(c.effects),
+        "jobs": c.jobs,
+        "runs": len(c.results),
+        "run_wall_seconds_total": round(sum(r.wall_seconds for r in c.results), 3),
         **(extra_manifest or {}),
     }
-    destination = Path(out) if out is not None else RESULTS_ROOT / default_name(labels)
+    destination = Path(out) if out is not None else RESULTS_ROOT / default_name(c.labels)
     return write_comparison(
-        destination, scenarios, files, labels, outcomes, effects, yearly(monthly), info, began
+        destination,
+        scenarios,
+        files,
+        c.labels,
+        c.outcomes,
+        c.effects,
+        yearly(monthly),
+        info,
+        began,
     )
 
 

@@ -60,7 +60,7 @@ class FlightModel(mesa.Model):
         # draws from them. Every draw is counter-based on a named stream of self.streams, so
         # that common random numbers hold; code that needs randomness takes a stream there.
         super().__init__()
-        root = scenario.run.seed if seed is None else int(seed)
+        _, root = scenario.resolved(seed=seed)
         self.streams = Streams(root, replicate)
         self.scenario = scenario
         self.replicate = replicate

@@ -163,9 +163,7 @@ def resolve_replicates(
     Returns:
         ``(replicates, seed)``.
     """
-    n = scenario.run.replicates if replicates is None else replicates
-    root = scenario.run.seed if seed is None else seed
-    return n, root
+    return scenario.resolved(replicates, seed)
 
 
 def replicate_tasks(

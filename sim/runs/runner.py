@@ -16,7 +16,14 @@ from tqdm import tqdm
 from sim.runs.folders import manifest, write_run_folder
 from sim.runs.plots import plot_run
 from sim.runs.pool import local_pool, stop_pool
-from sim.runs.replicates import RunResult, Task, default_jobs, replicate_tasks, run_many
+from sim.runs.replicates import (
+    RunResult,
+    Task,
+    default_jobs,
+    replicate_tasks,
+    resolve_replicates,
+    run_many,
+)
 from sim.scenario.schema import Scenario
 
 RESULTS_ROOT = Path("results")
@@ -82,7 +89,7 @@ def run_scenario(
     jobs = default_jobs() if jobs is None else jobs
     results = execute(tasks, jobs, executor, label=scenario.meta.name, show_progress=show_progress)
     destination = Path(out) if out is not None else RESULTS_ROOT / scenario.meta.name
-    root_seed = tasks[0].seed if tasks else scenario.run.seed
+    _, root_seed = resolve_replicates(scenario, replicates, seed)
     info = manifest(
         scenario,
         seed=root_seed,

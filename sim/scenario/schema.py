@@ -514,6 +514,13 @@ class Scenario(Frozen):
     policy: Policy = Policy()
     run: Run = Run()
 
+    def resolved(self, replicates: int | None = None, seed: int | None = None) -> tuple[int, int]:
+        """The number of replicates and the root seed: as given, else ``run.replicates`` and
+        ``run.seed``. The one rule for these defaults (runs, the model and the analyses)."""
+        n = self.run.replicates if replicates is None else int(replicates)
+        root = self.run.seed if seed is None else int(seed)
+        return n, root
+
     @property
     def start_month(self) -> int:
         return month_of(self.run.start)
