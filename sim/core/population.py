@@ -15,7 +15,7 @@ from enum import IntEnum
 import numpy as np
 from scipy.special import gammaincinv
 
-from sim.core import rules
+from sim.core import kernels, rules
 from sim.core.rng import Streams
 from sim.scenario.schema import Scenario
 
@@ -187,6 +187,10 @@ class OfficialPopulation:
         self.gains_rate = np.zeros(capacity)
         self.entry_step = np.zeros(capacity, dtype=np.int32)
         self.exit_step = np.zeros(capacity, dtype=np.int32)
+        # retirement calendar: officials filed by exit step (a linked list per step), so a month
+        # visits only those whose career ends then instead of scanning every official
+        self.exit_head = np.full(scenario.n_steps, -1, dtype=np.int32)
+        self.exit_next = np.full(capacity, -1, dtype=np.int32)
         self.state = np.full(capacity, S.IN_OFFICE, dtype=np.int8)
         self.state_step = np.zeros(capacity, dtype=np.int32)
         self.how = np.full(capacity, -1, dtype=np.int8)
@@ -231,6 +235,7 @@ class OfficialPopulation:
         exit_ = np.maximum(entry + career_months.astype(np.int64), step + 1)
         self.entry_step[ids] = entry
         self.exit_step[ids] = exit_
+        kernels.push_exits(self.exit_head, self.exit_next, ids, exit_)
         self.state_step[ids] = step
         self.counts[S.IN_OFFICE] += count
         new = ids[self.corrupt[ids]]
@@ -257,8 +262,9 @@ class OfficialPopulation:
         """New officials enter; those whose career ends now and are still in office retire."""
         entered = int(self.entries[step]) if step < len(self.entries) else 0
         self._add(entered, step)
-        leaving = np.flatnonzero(self.exit_step[: self.n] == step)
-        leaving = leaving[self.state[leaving] == S.IN_OFFICE]
+        leaving = kernels.pop_exits(
+            self.exit_head, self.exit_next, self.state, int(S.IN_OFFICE), step
+        )
         self.set_state(leaving, S.RETIRED_OR_DEAD, step, how=0)
         return entered, int(leaving.size)
 

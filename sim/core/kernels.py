@@ -1,0 +1,105 @@
+"""Compiled kernels (numba) for the per-official work of each month.
+
+Every kernel is compiled once with ``cache=True``: numba writes the machine code next to this
+file (``sim/core/__pycache__``) or, when that folder is not writable, to its user cache
+directory (``NUMBA_CACHE_DIR`` when set), so a second process and every Dask worker start warm.
+
+Kernels do integer work, comparisons, gathers and scatters, and the plain arithmetic of the rules
+in the same order as the numpy code; transcendental functions (``exp``, ``log``, ``pow``) stay in
+numpy, whose SIMD versions need not round like the C library that compiled code calls. Each
+kernel that re-implements part of a rule names that rule, and tests/test_kernels.py checks the
+two agree bit for bit on random inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+M1 = np.uint64(0xBF58476D1CE4E5B9)
+M2 = np.uint64(0x94D049BB133111EB)
+ID_MULT = np.uint64(0xD6E8FEB86659FD93)
+T_MULT = 0xA0761D6478BD642F
+K_MULT = 0xE7037ED1A0B428DB
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+_TWO_M53 = 1.0 / float(1 << 53)
+_S11 = np.uint64(11)
+_S27 = np.uint64(27)
+_S30 = np.uint64(30)
+_S31 = np.uint64(31)
+
+
+def salt(key: int, month: int, k: int) -> np.uint64:
+    """The part of a draw's hash input that is common to all ids: ``key ^ month term ^ k term``.
+
+    ``month`` keeps its low 32 bits and ``k`` its low 16 bits (see :mod:`sim.core.rng`).
+    """
+    t = (int(month) & 0xFFFFFFFF) * T_MULT & _MASK64
+    kk = (int(k) & 0xFFFF) * K_MULT & _MASK64
+    return np.uint64(int(key) ^ t ^ kk)
+
+
+@njit(cache=True, inline="always")
+def _mix(z: np.uint64) -> np.uint64:
+    """SplitMix64 finaliser (Steele et al. 2014) on one uint64, wrapping arithmetic."""
+    z = z + GOLDEN
+    z = (z ^ (z >> _S30)) * M1
+    z = (z ^ (z >> _S27)) * M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def uniform_one(i: int, salt_: np.uint64) -> float:
+    """The counter-based uniform of official ``i`` for a stream, month and k folded in ``salt_``."""
+    z = _mix(_mix((np.uint64(i) * ID_MULT) ^ salt_))
+    return np.float64(z >> _S11) * _TWO_M53
+
+
+@njit(cache=True)
+def uniform_ids(ids: np.ndarray, salt_: np.uint64) -> np.ndarray:
+    """Counter-based uniforms for a 1-d array of ids (see :meth:`sim.core.rng.Stream.uniform`)."""
+    out = np.empty(ids.size)
+    for j in range(ids.size):
+        out[j] = uniform_one(ids[j], salt_)
+    return out
+
+
+# ------------------------------------------------------------------------ retirement calendar
+@njit(cache=True)
+def push_exits(head: np.ndarray, nxt: np.ndarray, ids: np.ndarray, exits: np.ndarray) -> None:
+    """File officials ``ids`` under their exit step: one linked list per step (``head``/``nxt``).
+
+    Exit steps at or beyond ``head.size`` (after the run) are not filed.
+    """
+    for j in range(ids.size):
+        e = exits[j]
+        if 0 <= e < head.size:
+            i = ids[j]
+            nxt[i] = head[e]
+            head[e] = i
+
+
+@njit(cache=True)
+def pop_exits(
+    head: np.ndarray, nxt: np.ndarray, state: np.ndarray, in_office: int, step: int
+) -> np.ndarray:
+    """Ids filed under ``step`` whose state is still ``in_office``, in increasing order."""
+    if step < 0 or step >= head.size:
+        return np.empty(0, dtype=np.int64)
+    n = 0
+    i = head[step]
+    while i >= 0:
+        if state[i] == in_office:
+            n += 1
+        i = nxt[i]
+    out = np.empty(n, dtype=np.int64)
+    n = 0
+    i = head[step]
+    while i >= 0:
+        if state[i] == in_office:
+            out[n] = i
+            n += 1
+        i = nxt[i]
+    head[step] = -1
+    return np.sort(out)
