@@ -9,7 +9,6 @@ official's fate depends only on its own draws and on the world it sees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -109,41 +108,57 @@ class CorruptPool:
         self.n = k
 
 
-@dataclass
 class EventLog:
-    """Transitions other than routine entry and retirement, in columns."""
+    """Transitions other than routine entry and retirement, in columns.
 
-    official_id: list[np.ndarray]
-    step: list[np.ndarray]
-    event: list[np.ndarray]
-    country: list[np.ndarray]
-    how: list[np.ndarray]
+    Each :meth:`add` keeps its ids and the scalars or arrays it was given; :meth:`columns`
+    expands them once at the end of the run (cheaper than building five arrays per event).
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, int, int, np.ndarray | int, np.ndarray | int]] = []
 
     @classmethod
     def empty(cls) -> EventLog:
-        return cls([], [], [], [], [])
+        return cls()
 
     def add(self, ids: np.ndarray, step: int, event: str, country=-1, how=-1) -> None:
         if ids.size == 0:
             return
-        n = ids.size
-        self.official_id.append(ids.astype(np.int64))
-        self.step.append(np.full(n, step, dtype=np.int32))
-        self.event.append(np.full(n, EVENTS.index(event), dtype=np.int8))
-        self.country.append(np.broadcast_to(np.asarray(country, dtype=np.int16), (n,)).copy())
-        self.how.append(np.broadcast_to(np.asarray(how, dtype=np.int8), (n,)).copy())
+        code = EVENTS.index(event)
+        self.parts.append((ids.astype(np.int64), step, code, _own(country), _own(how)))
 
     def columns(self) -> dict[str, np.ndarray]:
-        def cat(parts: list[np.ndarray], dtype) -> np.ndarray:
-            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+        if not self.parts:
+            return {
+                "official_id": np.zeros(0, dtype=np.int64),
+                "step": np.zeros(0, dtype=np.int32),
+                "event": np.zeros(0, dtype=np.int8),
+                "country": np.zeros(0, dtype=np.int16),
+                "how": np.zeros(0, dtype=np.int8),
+            }
+        sizes = np.array([part[0].size for part in self.parts], dtype=np.int64)
 
+        def column(values: list, dtype) -> np.ndarray:
+            """Concatenate per-event values; scalars stand for their whole event."""
+            if all(np.ndim(v) == 0 for v in values):
+                return np.repeat(np.asarray(values, dtype=dtype), sizes)
+            pairs = zip(values, sizes, strict=True)
+            return np.concatenate([np.broadcast_to(np.asarray(v, dtype), (n,)) for v, n in pairs])
+
+        ids, step, event, country, how = (list(c) for c in zip(*self.parts, strict=True))
         return {
-            "official_id": cat(self.official_id, np.int64),
-            "step": cat(self.step, np.int32),
-            "event": cat(self.event, np.int8),
-            "country": cat(self.country, np.int16),
-            "how": cat(self.how, np.int8),
+            "official_id": column(ids, np.int64),
+            "step": column(step, np.int32),
+            "event": column(event, np.int8),
+            "country": column(country, np.int16),
+            "how": column(how, np.int8),
         }
+
+
+def _own(value: np.ndarray | int) -> np.ndarray | int:
+    """A scalar as is, an array as a copy (the log must not see later changes to it)."""
+    return value if np.ndim(value) == 0 else np.array(value)
 
 
 def entry_schedule(scenario: Scenario) -> tuple[int, np.ndarray]:
@@ -206,6 +221,8 @@ class OfficialPopulation:
         self.missing_ids = np.zeros(0, dtype=np.int64)
         self.abroad_ids = np.zeros(0, dtype=np.int64)
         self.log = EventLog.empty() if scenario.run.event_log else None
+        self._rank_bounds = np.cumsum(self.world.population.rank_shares)
+        self._rank_multiplier = np.asarray(self.world.corruption.rank_gain_multiplier)
         self._add(n0, step=0, initial=True)
 
     # ------------------------------------------------------------------ entry and retirement
@@ -216,12 +233,11 @@ class OfficialPopulation:
         self.n += count
         draw = self.streams["population"]
         pop, cor = self.world.population, self.world.corruption
-        shares = np.cumsum(pop.rank_shares)
         self.rank[ids] = np.minimum(
-            np.searchsorted(shares, draw.uniform(ids, 0, 0), side="right"), 3
+            np.searchsorted(self._rank_bounds, draw.uniform(ids, 0, 0), side="right"), 3
         )
         self.corrupt[ids] = draw.uniform(ids, 0, 1) < cor.share_corrupt
-        multiplier = np.asarray(cor.rank_gain_multiplier)[self.rank[ids]]
+        multiplier = self._rank_multiplier[self.rank[ids]]
         self.gains_rate[ids] = (
             cor.gains_usd_per_month * multiplier * np.exp(cor.gains_sigma * draw.normal(ids, 0, 2))
         )
