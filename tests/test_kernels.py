@@ -22,3 +22,36 @@ def test_retirement_calendar_finds_exactly_the_scan():
         assert np.array_equal(got, expected)
         state[got] = 8
     assert kernels.pop_exits(head, nxt, state, 0, n_steps).size == 0
+
+
+def _pool(rng: np.random.Generator, n: int):
+    ids = np.sort(rng.choice(3 * n, n, replace=False)).astype(np.int64)
+    alive = rng.random(n) < 0.9
+    family_country = np.where(rng.random(3 * n) < 0.3, rng.integers(0, 70, 3 * n), -1)
+    rate = rng.lognormal(-3.0, 2.0, n)
+    hazard = rng.exponential(0.5, n) * (rng.random(n) < 0.8)
+    threshold = rng.exponential(1.0, n)
+    return ids, alive, family_country.astype(np.int16), rate, hazard, threshold
+
+
+def test_family_clock_matches_the_numpy_clock():
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 17, 5000):
+        ids, alive, family_country, rate, hazard, threshold = _pool(rng, n)
+        without = alive & (family_country[ids] < 0)
+        expected_hazard = hazard + np.where(without, rate / 12.0, 0.0)
+        expected = np.flatnonzero(without & (expected_hazard >= threshold))
+        got = kernels.family_clock(ids, alive, family_country, rate, hazard, threshold)
+        assert np.array_equal(got, expected)
+        assert np.array_equal(hazard, expected_hazard)  # bit for bit, updated in place
+
+
+def test_exposure_clock_matches_the_numpy_clock():
+    rng = np.random.default_rng(12)
+    for n in (0, 1, 17, 5000):
+        _, alive, _, rate, hazard, threshold = _pool(rng, n)
+        expected_hazard = hazard + rate / 12.0
+        expected = np.flatnonzero(alive & (expected_hazard >= threshold))
+        got = kernels.exposure_clock(alive, rate, hazard, threshold)
+        assert np.array_equal(got, expected)
+        assert np.array_equal(hazard, expected_hazard)

@@ -103,3 +103,50 @@ def pop_exits(
         i = nxt[i]
     head[step] = -1
     return np.sort(out)
+
+
+# ------------------------------------------------------------- integrated-hazard clocks
+@njit(cache=True)
+def family_clock(
+    ids: np.ndarray,
+    alive: np.ndarray,
+    family_country: np.ndarray,
+    rate: np.ndarray,
+    hazard: np.ndarray,
+    threshold: np.ndarray,
+) -> np.ndarray:
+    """One month of the family clock of the corrupt pool (:func:`transitions.family_moves`).
+
+    Officials in office (``alive``) without family abroad add ``rate / 12`` (a yearly rate over
+    one month) to their cumulative ``hazard``, in place. Returns the pool positions, in
+    increasing order, whose hazard has reached their own ``threshold``.
+    """
+    hits = np.empty(ids.size, dtype=np.int64)
+    m = 0
+    for j in range(ids.size):
+        if alive[j] and family_country[ids[j]] < 0:
+            hazard[j] += rate[j] / 12.0
+            if hazard[j] >= threshold[j]:
+                hits[m] = j
+                m += 1
+    return hits[:m]
+
+
+@njit(cache=True)
+def exposure_clock(
+    alive: np.ndarray, rate: np.ndarray, hazard: np.ndarray, threshold: np.ndarray
+) -> np.ndarray:
+    """One month of the exposure clock of the corrupt pool (:func:`transitions.exposures`).
+
+    Every entry adds ``rate / 12`` to its cumulative ``hazard``, in place. Returns the pool
+    positions, in increasing order, of officials in office (``alive``) whose hazard has reached
+    their own ``threshold``.
+    """
+    hits = np.empty(rate.size, dtype=np.int64)
+    m = 0
+    for j in range(rate.size):
+        hazard[j] += rate[j] / 12.0
+        if alive[j] and hazard[j] >= threshold[j]:
+            hits[m] = j
+            m += 1
+    return hits[:m]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core import rules
+from sim.core import kernels, rules
 from sim.core.agents import CountryStates
 from sim.core.levers import LeverMonth
 from sim.core.metrics import empty_flows
@@ -101,13 +101,11 @@ def family_moves(pop: OfficialPopulation, m: Month, gains: np.ndarray, alive: np
     """Corrupt officials in office send spouse and children abroad ("naked officials")."""
     w, pool = pop.world, pop.pool
     ids = pool.view("ids")
-    without = alive & (pop.family_country[ids] < 0)
     rate = rules.family_abroad_rate(
         gains, m.lever.naked_official_rules, w.exposure.reference_gains_usd, w.corruption
     )
-    hazard = pool.view("family_hazard")
-    hazard += np.where(without, rate / 12.0, 0.0)
-    moving = ids[without & (hazard >= pool.view("family_threshold"))]
+    hazard, threshold = pool.view("family_hazard"), pool.view("family_threshold")
+    moving = ids[kernels.family_clock(ids, alive, pop.family_country, rate, hazard, threshold)]
     if moving.size == 0:
         return
     where = _choose_destination(pop, moving, m, np.zeros(moving.size, dtype=bool), k=2)
@@ -162,9 +160,9 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     rate = rules.exposure_rate(
         gains, family, m.lever.campaign, m.lever.naked_official_rules, w.exposure
     )
-    hazard = pool.view("exposure_hazard")
-    hazard += rate / 12.0
-    hit = alive & (hazard >= pool.view("exposure_threshold"))
+    hit = kernels.exposure_clock(
+        alive, rate, pool.view("exposure_hazard"), pool.view("exposure_threshold")
+    )
     ids, gains, family = ids[hit], gains[hit], family[hit]
     if ids.size == 0:
         return
