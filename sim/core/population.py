@@ -138,17 +138,20 @@ class EventLog:
                 "how": np.zeros(0, dtype=np.int8),
             }
         sizes = np.array([part[0].size for part in self.parts], dtype=np.int64)
+        ends = np.cumsum(sizes)
 
         def column(values: list, dtype) -> np.ndarray:
-            """Concatenate per-event values; scalars stand for their whole event."""
-            if all(np.ndim(v) == 0 for v in values):
-                return np.repeat(np.asarray(values, dtype=dtype), sizes)
-            pairs = zip(values, sizes, strict=True)
-            return np.concatenate([np.broadcast_to(np.asarray(v, dtype), (n,)) for v, n in pairs])
+            """Concatenate per-event values; a scalar stands for its whole event."""
+            arrays = [j for j, v in enumerate(values) if isinstance(v, np.ndarray)]
+            scalars = [0 if isinstance(v, np.ndarray) else v for v in values]
+            out = np.repeat(np.asarray(scalars, dtype=dtype), sizes)
+            for j in arrays:
+                out[ends[j] - sizes[j] : ends[j]] = values[j]
+            return out
 
         ids, step, event, country, how = (list(c) for c in zip(*self.parts, strict=True))
         return {
-            "official_id": column(ids, np.int64),
+            "official_id": np.concatenate(ids),
             "step": column(step, np.int32),
             "event": column(event, np.int8),
             "country": column(country, np.int16),
@@ -158,7 +161,7 @@ class EventLog:
 
 def _own(value: np.ndarray | int) -> np.ndarray | int:
     """A scalar as is, an array as a copy (the log must not see later changes to it)."""
-    return value if np.ndim(value) == 0 else np.array(value)
+    return np.array(value) if isinstance(value, np.ndarray) else value
 
 
 def entry_schedule(scenario: Scenario) -> tuple[int, np.ndarray]:
