@@ -55,3 +55,37 @@ def test_exposure_clock_matches_the_numpy_clock():
         got = kernels.exposure_clock(alive, rate, hazard, threshold)
         assert np.array_equal(got, expected)
         assert np.array_equal(hazard, expected_hazard)
+
+
+def test_move_state_matches_the_numpy_bookkeeping():
+    rng = np.random.default_rng(13)
+    n = 2000
+    state = rng.integers(0, 9, n).astype(np.int8)
+    state_step = rng.integers(0, 50, n).astype(np.int32)
+    how = rng.integers(-1, 5, n).astype(np.int8)
+    counts = np.bincount(state, minlength=9).astype(np.int64)
+    for step, how_code in ((50, -1), (51, 3), (52, 0)):
+        ids = rng.choice(n, 300, replace=False).astype(np.int64)
+        new = int(rng.integers(0, 9))
+        expected_counts = counts - np.bincount(state[ids], minlength=9)
+        expected_counts[new] += ids.size
+        expected_how = how.copy()
+        if how_code >= 0:
+            expected_how[ids] = how_code
+        kernels.move_state(state, state_step, how, counts, ids, new, step, how_code)
+        assert np.all(state[ids] == new) and np.all(state_step[ids] == step)
+        assert np.array_equal(how, expected_how)
+        assert np.array_equal(counts, expected_counts)
+        assert np.array_equal(counts, np.bincount(state, minlength=9))
+
+
+def test_members_matches_the_numpy_filters():
+    rng = np.random.default_rng(14)
+    state = rng.integers(0, 4, 3000).astype(np.int8)
+    since = rng.integers(0, 20, 3000).astype(np.int32)
+    for size in (0, 1, 500):
+        ids = rng.permutation(3000)[:size].astype(np.int64)
+        kept, ready = kernels.members(ids, state, 2, since, 10)
+        expected_kept = ids[state[ids] == 2]
+        assert np.array_equal(kept, expected_kept)
+        assert np.array_equal(ready, expected_kept[since[expected_kept] < 10])

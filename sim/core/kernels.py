@@ -150,3 +150,52 @@ def exposure_clock(
             hits[m] = j
             m += 1
     return hits[:m]
+
+
+# ------------------------------------------------------------------------ state bookkeeping
+@njit(cache=True)
+def move_state(
+    state: np.ndarray,
+    state_step: np.ndarray,
+    how: np.ndarray,
+    counts: np.ndarray,
+    ids: np.ndarray,
+    new: int,
+    step: int,
+    how_code: int,
+) -> None:
+    """Officials ``ids`` (distinct) enter state ``new`` at ``step``; ``counts`` per state follow.
+
+    ``how_code`` (channel or manner) is written only when non-negative.
+    """
+    for j in range(ids.size):
+        i = ids[j]
+        counts[state[i]] -= 1
+        counts[new] += 1
+        state[i] = new
+        state_step[i] = step
+        if how_code >= 0:
+            how[i] = how_code
+
+
+@njit(cache=True)
+def members(
+    ids: np.ndarray, state: np.ndarray, code: int, since: np.ndarray, step: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of a list of ``ids``: those still in state ``code``, and of them those with ``since < step``.
+
+    Both in the list's order (the first result is the list with the leavers dropped).
+    """
+    kept = np.empty(ids.size, dtype=np.int64)
+    ready = np.empty(ids.size, dtype=np.int64)
+    n_kept = 0
+    n_ready = 0
+    for j in range(ids.size):
+        i = ids[j]
+        if state[i] == code:
+            kept[n_kept] = i
+            n_kept += 1
+            if since[i] < step:
+                ready[n_ready] = i
+                n_ready += 1
+    return kept[:n_kept].copy(), ready[:n_ready].copy()

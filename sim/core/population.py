@@ -293,14 +293,9 @@ class OfficialPopulation:
 
         Keeps the per-state ``counts`` in step with the ``state`` array.
         """
-        if ids.size == 0:
-            return
-        self.counts -= np.bincount(self.state[ids], minlength=len(S))
-        self.counts[state] += ids.size
-        self.state[ids] = state
-        self.state_step[ids] = step
-        if how >= 0:
-            self.how[ids] = how
+        kernels.move_state(
+            self.state, self.state_step, self.how, self.counts, ids, int(state), step, how
+        )
 
     def current_gains(self, ids: np.ndarray, step: int) -> np.ndarray:
         """Illicit gains accumulated in office up to ``step`` (US$ of the month)."""
@@ -312,6 +307,15 @@ class OfficialPopulation:
         """Add an event (one of ``EVENTS``) for officials ``ids`` to the log, if one is kept."""
         if self.log is not None:
             self.log.add(ids, step, event, country, how)
+
+    def members(self, ids: np.ndarray, state: OfficialState, since: np.ndarray, step: int):
+        """Of a list of ``ids``: those still in ``state``, and of them those with ``since < step``.
+
+        Returns:
+            ``(kept, ready)``: the list without those who left ``state``, and its members whose
+            ``since`` step (e.g. ``state_step``) is before ``step``.
+        """
+        return kernels.members(ids, self.state, int(state), since, step)
 
     def corrupt_gains(self, step: int) -> np.ndarray:
         """Current illicit gains of the corrupt pool, aligned with ``pool.ids``."""

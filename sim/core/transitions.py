@@ -197,10 +197,10 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
 
 def investigations(pop: OfficialPopulation, m: Month) -> None:
     """Open investigations close with a sanction at home, or the official flees late."""
-    ids = pop.investigated_ids = pop.investigated_ids[
-        pop.state[pop.investigated_ids] == S.INVESTIGATED
-    ]
-    ids = ids[pop.state_step[ids] < m.step]  # investigations opened this month go on
+    # investigations opened this month go on
+    pop.investigated_ids, ids = pop.members(
+        pop.investigated_ids, S.INVESTIGATED, pop.state_step, m.step
+    )
     if ids.size == 0:
         return
     h = pop.world.home
@@ -216,8 +216,8 @@ def investigations(pop: OfficialPopulation, m: Month) -> None:
 
 def home_capture(pop: OfficialPopulation, m: Month) -> None:
     """Officials hiding inside China are caught by domestic pursuit."""
-    ids = pop.missing_ids = pop.missing_ids[pop.state[pop.missing_ids] == S.MISSING]
-    ids = ids[pop.state_step[ids] < m.step]  # capture hazard starts the month after hiding
+    # capture hazard starts the month after hiding
+    pop.missing_ids, ids = pop.members(pop.missing_ids, S.MISSING, pop.state_step, m.step)
     if ids.size == 0:
         return
     p = rules.home_capture_probability(m.lever.campaign, m.lever.pursuit, pop.world.home)
@@ -229,8 +229,8 @@ def home_capture(pop: OfficialPopulation, m: Month) -> None:
 
 def abroad(pop: OfficialPopulation, m: Month) -> None:
     """Fugitives abroad: returns by channel, deaths, onward moves and asset confiscation."""
-    ids = pop.abroad_ids = pop.abroad_ids[pop.state[pop.abroad_ids] == S.ABROAD]
-    ids = ids[pop.fled_step[ids] < m.step]  # return hazards start the month after arrival
+    # return hazards start the month after arrival
+    pop.abroad_ids, ids = pop.members(pop.abroad_ids, S.ABROAD, pop.fled_step, m.step)
     if ids.size == 0:
         return
     w, t = pop.world, m.table
