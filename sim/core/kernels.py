@@ -13,6 +13,8 @@ two agree bit for bit on random inputs.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numba import njit
 
@@ -30,6 +32,7 @@ _S30 = np.uint64(30)
 _S31 = np.uint64(31)
 
 
+@lru_cache(maxsize=65536)
 def salt(key: int, month: int, k: int) -> np.uint64:
     """The part of a draw's hash input that is common to all ids: ``key ^ month term ^ k term``.
 

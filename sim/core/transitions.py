@@ -30,6 +30,8 @@ class Month:
     table: CountryTable
     countries: CountryStates
     view: rules.CountryState
+    terms: tuple[np.ndarray, np.ndarray, np.ndarray]
+    """:func:`rules.destination_country_terms` of ``view``, computed once for the month."""
     logsum_reference: float
     flows: dict[str, float]
     fled_to: np.ndarray
@@ -49,12 +51,15 @@ def new_month(
         logsum_reference: logsum of a planned escape when the run starts (see the model).
     """
     n_c = len(countries.table)
+    view = country_view(countries, scale)
+    p = countries.scenario.world.destination
     return Month(
         step=step,
         lever=lever,
         table=countries.table,
         countries=countries,
-        view=country_view(countries, scale),
+        view=view,
+        terms=rules.destination_country_terms(view, p),
         logsum_reference=logsum_reference,
         flows=empty_flows(),
         fled_to=np.zeros(n_c, dtype=np.int64),
@@ -89,7 +94,7 @@ def _choose_destination(
     pop: OfficialPopulation, ids: np.ndarray, m: Month, hasty: np.ndarray, k: int, exclude=None
 ) -> np.ndarray:
     utility = rules.destination_utility(
-        m.view, pop.family_country[ids], hasty, pop.world.destination
+        m.view, pop.family_country[ids], hasty, pop.world.destination, m.terms
     )
     if exclude is not None:
         utility[np.arange(ids.size), exclude] = -np.inf
@@ -138,7 +143,7 @@ def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
     pop.abroad_ids = np.concatenate([pop.abroad_ids, gone])
     m.flows["fled_abroad"] += gone.size
     m.flows["assets_taken_usd"] += float(taken.sum())
-    np.add.at(m.fled_to, where, 1)
+    m.fled_to += np.bincount(where, minlength=m.fled_to.size)
     pop.log_event(gone, m.step, "fled_abroad", where)
 
 
@@ -169,7 +174,7 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
     utility = rules.destination_utility(
-        m.view, pop.family_country[ids], _hasty(pop, ids, m.step), w.destination
+        m.view, pop.family_country[ids], _hasty(pop, ids, m.step), w.destination, m.terms
     )
     probs = rules.response_probabilities(
         gains_usd=gains,
@@ -261,7 +266,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
             channel
         ] * (1.0 + asset_return[event])
         _recover(pop, ev, np.minimum(recovery, 1.0), m)
-        np.add.at(m.returned_from, dest[event], 1)
+        m.returned_from += np.bincount(dest[event], minlength=m.returned_from.size)
         prosecution = rules.CHANNELS.index("prosecution")
         tried = ev[channel == prosecution]
         pop.set_state(tried, S.PROSECUTED_ABROAD, m.step, how=prosecution)
@@ -292,7 +297,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         where = _choose_destination(pop, movers, m, hasty, k=1, exclude=rest_dest[moves])
         pop.destination[movers] = where
         m.flows["moved_on"] += movers.size
-        np.add.at(m.fled_to, where, 1)
+        m.fled_to += np.bincount(where, minlength=m.fled_to.size)
         pop.log_event(movers, m.step, "moved_on", where)
     seize = (
         m.lever.asset_confiscation + m.lever.trial_in_absentia
