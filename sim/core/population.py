@@ -268,14 +268,27 @@ class OfficialPopulation:
             family_threshold=-np.log1p(-self.streams["family"].uniform(new, 0)),
         )
 
-    def corrupt_alive(self) -> np.ndarray:
-        """Mask of the corrupt pool still in office; compacts the pool when many have left."""
+    def corrupt_month(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The corrupt pool at ``step``, aligned with ``pool.ids``; compacts it when many left.
+
+        Returns:
+            ``(alive, gains, ratio)``: still in office; illicit gains accumulated in office up
+            to ``step`` (US$ of the month); ``max(gains, 1) / exposure.reference_gains_usd``.
+        """
         pool = self.pool
-        alive = self.state[pool.view("ids")] == S.IN_OFFICE
-        if pool.n - int(alive.sum()) > 0.05 * pool.n:
+        while True:
+            alive, n_alive, gains, ratio = kernels.pool_gains(
+                pool.view("ids"),
+                self.state,
+                int(S.IN_OFFICE),
+                pool.view("rate"),
+                pool.view("base"),
+                self.gains_index[self.offset + step],
+                self.world.exposure.reference_gains_usd,
+            )
+            if pool.n - n_alive <= 0.05 * pool.n:
+                return alive, gains, ratio
             pool.compact(alive)
-            alive = np.ones(pool.n, dtype=bool)
-        return alive
 
     def enter_and_retire(self, step: int) -> tuple[int, int]:
         """New officials enter; those whose career ends now and are still in office retire."""
@@ -316,11 +329,6 @@ class OfficialPopulation:
             ``since`` step (e.g. ``state_step``) is before ``step``.
         """
         return kernels.members(ids, self.state, int(state), since, step)
-
-    def corrupt_gains(self, step: int) -> np.ndarray:
-        """Current illicit gains of the corrupt pool, aligned with ``pool.ids``."""
-        pool = self.pool
-        return pool.rate[: pool.n] * (self.gains_index[self.offset + step] - pool.base[: pool.n])
 
     # ------------------------------------------------------------------------ record view
     def record(self, official_id: int) -> dict[str, object]:

@@ -102,15 +102,27 @@ def _choose_destination(
     return rules.choose(probs, pop.streams["destination"].uniform(ids, m.step, k))
 
 
-def family_moves(pop: OfficialPopulation, m: Month, gains: np.ndarray, alive: np.ndarray) -> None:
-    """Corrupt officials in office send spouse and children abroad ("naked officials")."""
-    w, pool = pop.world, pop.pool
+def family_moves(pop: OfficialPopulation, m: Month, alive: np.ndarray, ratio: np.ndarray) -> None:
+    """Corrupt officials in office send spouse and children abroad ("naked officials").
+
+    The hazard is :func:`rules.family_abroad_rate`, computed inside :func:`kernels.family_clock`
+    from its power of gains (``ratio``: gains over the reference, see
+    :meth:`OfficialPopulation.corrupt_month`).
+    """
+    c, pool = pop.world.corruption, pop.pool
     ids = pool.view("ids")
-    rate = rules.family_abroad_rate(
-        gains, m.lever.naked_official_rules, w.exposure.reference_gains_usd, w.corruption
+    size = np.power(ratio, c.family_gains_elasticity)
+    hits = kernels.family_clock(
+        ids,
+        alive,
+        pop.family_country,
+        size,
+        c.family_abroad_per_year,
+        1.0 + m.lever.naked_official_rules,
+        pool.view("family_hazard"),
+        pool.view("family_threshold"),
     )
-    hazard, threshold = pool.view("family_hazard"), pool.view("family_threshold")
-    moving = ids[kernels.family_clock(ids, alive, pop.family_country, rate, hazard, threshold)]
+    moving = ids[hits]
     if moving.size == 0:
         return
     where = _choose_destination(pop, moving, m, np.zeros(moving.size, dtype=bool), k=2)
@@ -153,24 +165,28 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     Exposure and family moves run on integrated-hazard clocks: each official's cumulative hazard
     grows every month and the event happens when it passes the official's own Exp(1) threshold.
     """
-    alive = pop.corrupt_alive()
     pool = pop.pool
     if pool.n == 0:
         return
     w = pop.world
-    gains = pop.corrupt_gains(m.step)
-    family_moves(pop, m, gains, alive)
+    alive, gains, ratio = pop.corrupt_month(m.step)
+    family_moves(pop, m, alive, ratio)
     ids = pool.view("ids")
-    family = (pop.family_country[ids] >= 0).astype(float)
-    rate = rules.exposure_rate(
-        gains, family, m.lever.campaign, m.lever.naked_official_rules, w.exposure
+    e = w.exposure
+    hit = kernels.exposure_clock(  # rules.exposure_rate, see the kernel
+        ids,
+        alive,
+        pop.family_country,
+        np.power(ratio, e.gains_elasticity),
+        e.base_per_year * (1.0 + e.campaign_effect * m.lever.campaign),
+        e.naked_official_effect * m.lever.naked_official_rules,
+        pool.view("exposure_hazard"),
+        pool.view("exposure_threshold"),
     )
-    hit = kernels.exposure_clock(
-        alive, rate, pool.view("exposure_hazard"), pool.view("exposure_threshold")
-    )
-    ids, gains, family = ids[hit], gains[hit], family[hit]
+    ids, gains = ids[hit], gains[hit]
     if ids.size == 0:
         return
+    family = (pop.family_country[ids] >= 0).astype(float)
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
     utility = rules.destination_utility(
