@@ -145,3 +145,11 @@ def test_members_matches_the_numpy_filters():
         expected_kept = ids[state[ids] == 2]
         assert np.array_equal(kept, expected_kept)
         assert np.array_equal(ready, expected_kept[since[expected_kept] < 10])
+
+
+def test_cache_dir_falls_back_only_when_numba_has_nowhere_to_write(tmp_path):
+    fallback = str(tmp_path / "fallback")
+    blocked = "/dev/null/cache"  # under a file: never creatable, not even by root
+    assert kernels.cache_dir_fallback(blocked, blocked, fallback) == fallback
+    assert kernels.cache_dir_fallback(str(tmp_path / "tree"), blocked, fallback) is None
+    assert kernels.cache_dir_fallback(blocked, str(tmp_path / "user"), fallback) is None

@@ -1,8 +1,11 @@
 """Compiled kernels (numba) for the per-official work of each month.
 
-Every kernel is compiled once with ``cache=True``: numba writes the machine code next to this
-file (``sim/core/__pycache__``) or, when that folder is not writable, to its user cache
-directory (``NUMBA_CACHE_DIR`` when set), so a second process and every Dask worker start warm.
+Every kernel is compiled once with ``cache=True``: numba writes the machine code to
+``NUMBA_CACHE_DIR`` when set, else next to this file (``sim/core/__pycache__``), else to its
+user cache directory (``~/.cache/numba``), so a second process and every Dask worker start warm.
+When none of these is writable (an installed package and no home directory, say),
+:func:`cache_dir_fallback` points numba at a directory under the system's temporary folder
+instead of letting the import fail.
 
 Kernels do integer work, comparisons, gathers and scatters, and the plain arithmetic of the rules
 in the same order as the numpy code; transcendental functions (``exp``, ``log``, ``pow``) stay in
@@ -13,10 +16,48 @@ two agree bit for bit on random inputs.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from functools import lru_cache
 
+import numba
 import numpy as np
 from numba import njit
+from numba.misc.appdirs import AppDirs
+
+
+def _writable(path: str) -> bool:
+    """Whether ``path`` exists or can be made, and a file can be written in it (numba's test)."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError:
+        return False
+    return True
+
+
+def cache_dir_fallback(in_tree: str, user_wide: str, fallback: str) -> str | None:
+    """The cache directory numba must be given, or None when its own choice is writable.
+
+    Args:
+        in_tree: the package's ``__pycache__`` (numba's first choice without NUMBA_CACHE_DIR).
+        user_wide: numba's user cache directory (its second choice).
+        fallback: the directory to use when neither is writable.
+    """
+    if _writable(in_tree) or _writable(user_wide):
+        return None
+    return fallback
+
+
+if not numba.config.CACHE_DIR:
+    _user = getattr(os, "getuid", lambda: 0)()
+    _fallback = cache_dir_fallback(
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__"),
+        AppDirs(appname="numba", appauthor=False).user_cache_dir,
+        os.path.join(tempfile.gettempdir(), f"flightsim-numba-{_user}"),
+    )
+    if _fallback is not None:
+        numba.config.CACHE_DIR = _fallback
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 M1 = np.uint64(0xBF58476D1CE4E5B9)
