@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.core.rng import Streams, stream_id
+from sim.core.rng import Streams, stream_id, to_normal
 
 
 def test_stream_id_is_stable_crc32():
@@ -107,3 +107,13 @@ def test_uniform_keeps_the_shape_of_ids():
     assert np.array_equal(u.ravel(), s.uniform(np.arange(12), 5, 2))
     assert s.uniform(7, 5, 2).shape == ()
     assert s.uniform(7, 5, 2) == s.uniform(np.array([7]), 5, 2)[0]
+
+
+def test_several_draws_per_id_equal_single_draws():
+    s = Streams(9, 3)["rows"]
+    ids = np.array([0, 5, 2**32 + 1, 17], dtype=np.int64)
+    rows = s.uniforms(ids, 11, (0, 4, 2**16 - 1))
+    assert rows.shape == (3, 4)
+    for r, k in enumerate((0, 4, 2**16 - 1)):
+        assert np.array_equal(rows[r], s.uniform(ids, 11, k))
+    assert np.array_equal(to_normal(rows[1]), s.normal(ids, 11, 4))

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import gammaincinv
 
 from sim.core import kernels, rules
-from sim.core.rng import Streams
+from sim.core.rng import Streams, to_normal
 from sim.scenario.schema import Scenario
 
 CAREER_SHAPE = 4.0
@@ -232,32 +232,35 @@ class OfficialPopulation:
     def _add(self, count: int, step: int, initial: bool = False) -> None:
         if count <= 0:
             return
-        ids = np.arange(self.n, self.n + count, dtype=np.int64)
+        first = self.n
+        ids = np.arange(first, first + count, dtype=np.int64)
+        new_rows = slice(first, first + count)
         self.n += count
-        draw = self.streams["population"]
         pop, cor = self.world.population, self.world.corruption
-        self.rank[ids] = np.minimum(
-            np.searchsorted(self._rank_bounds, draw.uniform(ids, 0, 0), side="right"), 3
+        # the population stream's draws k = 0..4 at month 0 (k = 4 only for initial officials)
+        ks = (0, 1, 2, 3, 4) if initial else (0, 1, 2, 3)
+        u = self.streams["population"].uniforms(ids, 0, ks)
+        rank = np.minimum(np.searchsorted(self._rank_bounds, u[0], side="right"), 3)
+        self.rank[new_rows] = rank
+        self.corrupt[new_rows] = u[1] < cor.share_corrupt
+        multiplier = self._rank_multiplier[self.rank[new_rows]]
+        self.gains_rate[new_rows] = (
+            cor.gains_usd_per_month * multiplier * np.exp(cor.gains_sigma * to_normal(u[2]))
         )
-        self.corrupt[ids] = draw.uniform(ids, 0, 1) < cor.share_corrupt
-        multiplier = self._rank_multiplier[self.rank[ids]]
-        self.gains_rate[ids] = (
-            cor.gains_usd_per_month * multiplier * np.exp(cor.gains_sigma * draw.normal(ids, 0, 2))
-        )
-        career = gammaincinv(CAREER_SHAPE, np.clip(draw.uniform(ids, 0, 3), 1e-12, 1 - 1e-12))
+        career = gammaincinv(CAREER_SHAPE, np.clip(u[3], 1e-12, 1 - 1e-12))
         career_months = np.maximum(career * pop.career_years * 12.0 / CAREER_SHAPE, 1.0)
         if initial:
-            served = np.minimum(draw.uniform(ids, 0, 4) * career_months, MAX_TENURE_MONTHS)
+            served = np.minimum(u[4] * career_months, MAX_TENURE_MONTHS)
             entry = -served.astype(np.int64)
         else:
             entry = np.full(count, step, dtype=np.int64)
         exit_ = np.maximum(entry + career_months.astype(np.int64), step + 1)
-        self.entry_step[ids] = entry
-        self.exit_step[ids] = exit_
+        self.entry_step[new_rows] = entry
+        self.exit_step[new_rows] = exit_
         kernels.push_exits(self.exit_head, self.exit_next, ids, exit_)
-        self.state_step[ids] = step
+        self.state_step[new_rows] = step
         self.counts[S.IN_OFFICE] += count
-        new = ids[self.corrupt[ids]]
+        new = ids[self.corrupt[new_rows]]
         # integrated-hazard clocks: an event happens when the cumulative hazard passes an Exp(1)
         # threshold drawn once per official (exact for piecewise-constant monthly hazards)
         self.pool.append(

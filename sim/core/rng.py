@@ -29,6 +29,11 @@ def stream_id(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+def to_normal(u: np.ndarray) -> np.ndarray:
+    """Standard normals from uniforms by inversion, kept away from 0 and 1 (see ``normal``)."""
+    return ndtri(np.clip(u, 1e-16, 1.0 - 1e-16))
+
+
 @dataclass(frozen=True)
 class Stream:
     """One named stream: a 64-bit key plus counter-based draws indexed by (id, month, k)."""
@@ -51,14 +56,18 @@ class Stream:
         u = kernels.uniform_ids(ids.ravel(), kernels.salt(self.key, month, k))
         return u.reshape(ids.shape)
 
+    def uniforms(self, ids: np.ndarray, month: int, ks: tuple[int, ...]) -> np.ndarray:
+        """Several draws per id at ``month``: row ``r`` is ``uniform(ids, month, ks[r])``."""
+        salts = np.array([kernels.salt(self.key, month, k) for k in ks], dtype=np.uint64)
+        return kernels.uniform_rows(np.asarray(ids, dtype=np.int64).ravel(), salts)
+
     def salt(self, month: int, k: int = 0) -> np.uint64:
         """This stream's hash input common to all ids at ``(month, k)``, for compiled kernels."""
         return kernels.salt(self.key, month, k)
 
     def normal(self, ids: np.ndarray | int, month: int, k: int = 0) -> np.ndarray:
         """Standard normal draws by inversion of :meth:`uniform` (kept away from 0 and 1)."""
-        u = self.uniform(ids, month, k)
-        return ndtri(np.clip(u, 1e-16, 1.0 - 1e-16))
+        return to_normal(self.uniform(ids, month, k))
 
     def generator(self, *extra: int) -> np.random.Generator:
         """A numpy Generator keyed by this stream and optional extra integers (e.g. a month)."""
