@@ -109,16 +109,6 @@ def uniform_ids(ids: np.ndarray, salt_: np.uint64) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
-def uniform_rows(ids: np.ndarray, salts: np.ndarray) -> np.ndarray:
-    """Uniforms for a 1-d array of ids under several salts: one row per salt."""
-    out = np.empty((salts.size, ids.size))
-    for r in range(salts.size):
-        for j in range(ids.size):
-            out[r, j] = uniform_one(ids[j], salts[r])
-    return out
-
-
 # ------------------------------------------------------------------------ retirement calendar
 @njit(cache=True)
 def push_exits(head: np.ndarray, nxt: np.ndarray, ids: np.ndarray, exits: np.ndarray) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import gammaincinv
 
 from sim.core import kernels, rules
-from sim.core.rng import Streams, to_normal
+from sim.core.rng import Streams
 from sim.scenario.schema import Scenario
 
 CAREER_SHAPE = 4.0
@@ -237,20 +237,20 @@ class OfficialPopulation:
         new_rows = slice(first, first + count)
         self.n += count
         pop, cor = self.world.population, self.world.corruption
-        # the population stream's draws k = 0..4 at month 0 (k = 4 only for initial officials)
-        ks = (0, 1, 2, 3, 4) if initial else (0, 1, 2, 3)
-        u = self.streams["population"].uniforms(ids, 0, ks)
-        rank = np.minimum(np.searchsorted(self._rank_bounds, u[0], side="right"), 3)
+        # the population stream's draws k = 0..4 at month 0 (k = 4 only for initial officials),
+        # one row at a time: the initial population is large and each row is a full array
+        draw = self.streams["population"]
+        rank = np.minimum(np.searchsorted(self._rank_bounds, draw.uniform(ids, 0, 0), "right"), 3)
         self.rank[new_rows] = rank
-        self.corrupt[new_rows] = u[1] < cor.share_corrupt
+        self.corrupt[new_rows] = draw.uniform(ids, 0, 1) < cor.share_corrupt
         multiplier = self._rank_multiplier[self.rank[new_rows]]
         self.gains_rate[new_rows] = (
-            cor.gains_usd_per_month * multiplier * np.exp(cor.gains_sigma * to_normal(u[2]))
+            cor.gains_usd_per_month * multiplier * np.exp(cor.gains_sigma * draw.normal(ids, 0, 2))
         )
-        career = gammaincinv(CAREER_SHAPE, np.clip(u[3], 1e-12, 1 - 1e-12))
+        career = gammaincinv(CAREER_SHAPE, np.clip(draw.uniform(ids, 0, 3), 1e-12, 1 - 1e-12))
         career_months = np.maximum(career * pop.career_years * 12.0 / CAREER_SHAPE, 1.0)
         if initial:
-            served = np.minimum(u[4] * career_months, MAX_TENURE_MONTHS)
+            served = np.minimum(draw.uniform(ids, 0, 4) * career_months, MAX_TENURE_MONTHS)
             entry = -served.astype(np.int64)
         else:
             entry = np.full(count, step, dtype=np.int64)

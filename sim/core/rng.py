@@ -56,11 +56,6 @@ class Stream:
         u = kernels.uniform_ids(ids.ravel(), kernels.salt(self.key, month, k))
         return u.reshape(ids.shape)
 
-    def uniforms(self, ids: np.ndarray, month: int, ks: tuple[int, ...]) -> np.ndarray:
-        """Several draws per id at ``month``: row ``r`` is ``uniform(ids, month, ks[r])``."""
-        salts = np.array([kernels.salt(self.key, month, k) for k in ks], dtype=np.uint64)
-        return kernels.uniform_rows(np.asarray(ids, dtype=np.int64).ravel(), salts)
-
     def salt(self, month: int, k: int = 0) -> np.uint64:
         """This stream's hash input common to all ids at ``(month, k)``, for compiled kernels."""
         return kernels.salt(self.key, month, k)
