@@ -1,9 +1,9 @@
-"""Compiled kernels against the numpy code they replace, on random inputs, exactly."""
+"""Fast paths (compiled kernels, per-row tables) against the code they replace, exactly."""
 
 import numpy as np
 
 from sim.core import kernels, rules
-from sim.scenario.schema import Corruption, Exposure
+from sim.scenario.schema import Corruption, Destination, Exposure, Returns
 
 
 def test_retirement_calendar_finds_exactly_the_scan():
@@ -153,3 +153,47 @@ def test_cache_dir_falls_back_only_when_numba_has_nowhere_to_write(tmp_path):
     assert kernels.cache_dir_fallback(blocked, blocked, fallback) == fallback
     assert kernels.cache_dir_fallback(str(tmp_path / "tree"), blocked, fallback) is None
     assert kernels.cache_dir_fallback(blocked, str(tmp_path / "user"), fallback) is None
+
+
+def test_hazards_by_row_equal_hazards_by_official():
+    """transitions.abroad reads return and move-on hazards from a (family, country) table."""
+    rng = np.random.default_rng(15)
+    n_c, n = 74, 4000
+    country = {
+        name: rng.random(n_c)
+        for name in ("treaty", "cooperation", "fair", "asylum", "abolished", "legal", "region")
+    }
+    country["treaty"] = (country["treaty"] < 0.5).astype(float)
+    dest = rng.integers(0, n_c, n)
+    family = rng.random(n) < 0.3
+    levers = {"pursuit": 1.3, "persuasion_program": 0.7, "leniency": 0.4}
+    p, d = Returns(), Destination()
+
+    def rates(index: np.ndarray, family_abroad: np.ndarray) -> np.ndarray:
+        return rules.return_rates(
+            country["treaty"][index],
+            country["cooperation"][index],
+            country["fair"][index],
+            country["asylum"][index] * 3.0,
+            country["abolished"][index],
+            family_abroad,
+            legal_assistance=country["legal"][index],
+            p=p,
+            **levers,
+        )
+
+    both = np.concatenate([np.arange(n_c), np.arange(n_c)])
+    by_row = rates(both, np.repeat([0.0, 1.0], n_c))
+    row = dest + n_c * family
+    direct = rates(dest, family.astype(float))
+    assert np.array_equal(by_row[row], direct)
+    total = direct.sum(axis=1)
+    assert np.array_equal(by_row.sum(axis=1)[row], total)
+    assert np.array_equal(
+        rules.monthly_probability(by_row.sum(axis=1))[row], rules.monthly_probability(total)
+    )
+    transit = country["region"] < 0.2
+    assert np.array_equal(
+        rules.move_on_probability(by_row.sum(axis=1), transit[both].astype(float), d)[row],
+        rules.move_on_probability(total, transit[dest].astype(float), d),
+    )

@@ -256,26 +256,30 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         return
     w, t = pop.world, m.table
     dest = pop.destination[ids].astype(np.int64)
-    legal = m.lever.legal_assistance[dest]
     asset_return = m.lever.asset_return[dest]
-    rates = rules.return_rates(
-        treaty_in_force=m.countries.treaty_in_force[dest],
-        cooperation=m.countries.cooperation[dest],
-        fair_trial_objection=t.fair_trial_objection[dest],
-        asylum_delay_years=t.asylum_appeal_delay_years[dest],
-        death_penalty_abolished=t.death_penalty_abolished[dest],
-        family_abroad=(pop.family_country[ids] >= 0).astype(float),
+    # Hazards depend on the official only through the host and family abroad: computed for each
+    # (family abroad, country) pair and read by row; the same numbers, element by element.
+    n_c = len(t)
+    both = np.concatenate([np.arange(n_c), np.arange(n_c)])
+    rates_by_row = rules.return_rates(
+        treaty_in_force=m.countries.treaty_in_force[both],
+        cooperation=m.countries.cooperation[both],
+        fair_trial_objection=t.fair_trial_objection[both],
+        asylum_delay_years=t.asylum_appeal_delay_years[both],
+        death_penalty_abolished=t.death_penalty_abolished[both],
+        family_abroad=np.repeat([0.0, 1.0], n_c),
         pursuit=m.lever.pursuit,
         persuasion_program=m.lever.persuasion_program,
         leniency=m.lever.leniency,
-        legal_assistance=legal,
+        legal_assistance=m.lever.legal_assistance[both],
         p=w.returns,
     )
-    total = rates.sum(axis=1)
+    total_by_row = rates_by_row.sum(axis=1)
+    row = dest + n_c * (pop.family_country[ids] >= 0)
     stream = pop.streams["return"]
-    event = stream.uniform(ids, m.step, 0) < rules.monthly_probability(total)
+    event = stream.uniform(ids, m.step, 0) < rules.monthly_probability(total_by_row)[row]
     if np.any(event):
-        ev, ev_rates = ids[event], rates[event]
+        ev, ev_rates = ids[event], rates_by_row[row[event]]
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
         channel = rules.choose(shares, stream.uniform(ev, m.step, 1))
         recovery = np.array([getattr(w.assets, f"recovery_{c}") for c in rules.CHANNELS])[
@@ -296,16 +300,16 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
             m.flows[f"returned_{name}"] += back.size
             m.flows["returned"] += back.size
             pop.log_event(back, m.step, "returned", pop.destination[back], k)
-    rest, rest_rates, rest_dest = ids[~event], total[~event], dest[~event]
+    rest, rest_row, rest_dest = ids[~event], row[~event], dest[~event]
     dies = pop.streams["death"].uniform(rest, m.step) < rules.monthly_probability(
         w.returns.death_per_year
     )
     pop.set_state(rest[dies], S.RETIRED_OR_DEAD, m.step, how=1)
     m.flows["died_abroad"] += int(dies.sum())
     pop.log_event(rest[dies], m.step, "died_abroad", pop.destination[rest[dies]])
-    rest, rest_rates, rest_dest = rest[~dies], rest_rates[~dies], rest_dest[~dies]
-    transit = m.countries.is_region[rest_dest].astype(float)
-    p_move = rules.move_on_probability(rest_rates, transit, w.destination)
+    rest, rest_row, rest_dest = rest[~dies], rest_row[~dies], rest_dest[~dies]
+    transit = m.countries.is_region[both].astype(float)
+    p_move = rules.move_on_probability(total_by_row, transit, w.destination)[rest_row]
     moves = pop.streams["move"].uniform(rest, m.step) < p_move
     if np.any(moves):
         movers = rest[moves]
@@ -320,11 +324,10 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     ) * w.assets.confiscation_per_year
     if seize > 0:
         dest_now = pop.destination[rest].astype(np.int64)
-        rate = seize * m.countries.cooperation[dest_now] * (1.0 + m.lever.asset_return[dest_now])
+        rate = seize * m.countries.cooperation * (1.0 + m.lever.asset_return)  # by country
         remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
-        hit = (
-            pop.streams["confiscation"].uniform(rest, m.step) < rules.monthly_probability(rate)
-        ) & (remaining > 0)
+        p_seize = rules.monthly_probability(rate)[dest_now]
+        hit = (pop.streams["confiscation"].uniform(rest, m.step) < p_seize) & (remaining > 0)
         if np.any(hit):
             _recover(pop, rest[hit], np.full(int(hit.sum()), w.assets.confiscation_share), m)
             pop.log_event(rest[hit], m.step, "assets_confiscated", pop.destination[rest[hit]])
