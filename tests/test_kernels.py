@@ -1,8 +1,10 @@
 """Fast paths (compiled kernels, per-row tables) against the code they replace, exactly."""
 
 import numpy as np
+from scipy.special import gammainc, gammaincinv, ndtri
 
 from sim.core import kernels, rules
+from sim.core.population import career_quantile
 from sim.scenario.schema import Corruption, Destination, Exposure, Returns
 
 
@@ -197,3 +199,45 @@ def test_hazards_by_row_equal_hazards_by_official():
         rules.move_on_probability(by_row.sum(axis=1), transit[both].astype(float), d)[row],
         rules.move_on_probability(total, transit[dest].astype(float), d),
     )
+
+
+def _career_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Uniforms over (0, 1) with both tails down to the model's clip at 1e-12."""
+    u = np.concatenate(
+        [rng.random(n), 10 ** rng.uniform(-12, -1, n // 4), 1 - 10 ** rng.uniform(-12, -1, n // 4)]
+    )
+    return np.clip(u, 1e-12, 1 - 1e-12)
+
+
+def test_gamma4_quantile_is_within_1e_14_of_scipy():
+    u = _career_uniforms(np.random.default_rng(16), 400_000)
+    fast = kernels.gamma4_quantile(u, ndtri(u))
+    exact = gammaincinv(4.0, u)
+    assert np.max(np.abs(fast - exact) / exact) < 1e-14
+
+
+def test_career_whole_months_are_those_of_scipy():
+    rng = np.random.default_rng(17)
+    for career_years in (0.5, 7.0, 18.0, 33.3):
+        u = _career_uniforms(rng, 200_000)
+        served_u = rng.random(u.size)
+        # a few uniforms whose scipy career falls exactly on a whole month, and next to one
+        whole = np.arange(1, 400, dtype=float)
+        on = gammainc(4.0, whole * 4.0 / (career_years * 12.0))
+        on = on[(on > 1e-12) & (on < 1 - 1e-12)]
+        u = np.concatenate([u, on, np.nextafter(on, 0.0), np.nextafter(on, 1.0)])
+        served_u = np.concatenate([served_u, rng.random(u.size - served_u.size)])
+        exact = gammaincinv(4.0, u)
+        for served in (None, served_u):
+            got = career_quantile(u, career_years, served)
+            a = _whole_months(got, career_years, served)
+            assert a == _whole_months(exact, career_years, served)
+
+
+def _whole_months(career: np.ndarray, career_years: float, served) -> tuple:
+    """The only uses of a career in the model: whole months of career and of time served."""
+    months = np.maximum(career * career_years * 12.0 / 4.0, 1.0)
+    out = (months.astype(np.int64).tobytes(),)
+    if served is not None:
+        out += (np.minimum(served * months, 540).astype(np.int64).tobytes(),)
+    return out

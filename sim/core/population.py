@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
-from scipy.special import gammaincinv
+from scipy.special import gammaincinv, ndtri
 
 from sim.core import kernels, rules
 from sim.core.rng import Streams
@@ -164,6 +164,37 @@ def _own(value: np.ndarray | int) -> np.ndarray | int:
     return np.array(value) if isinstance(value, np.ndarray) else value
 
 
+WHOLE_MONTH_MARGIN = 1e-9
+"""Relative distance from a whole month within which :func:`career_quantile` asks scipy."""
+
+
+def career_quantile(
+    u: np.ndarray, career_years: float, served_u: np.ndarray | None = None
+) -> np.ndarray:
+    """Career lengths as Gamma(``CAREER_SHAPE``) quantiles of ``u`` (before scaling to months).
+
+    Only whole months of a career are ever used (the exit month, and for initial officials the
+    whole months already served, ``served_u`` x career). Those are exactly the whole months of
+    ``scipy.special.gammaincinv``, which defines the career: the fast quantile
+    (:func:`kernels.gamma4_quantile`, shape 4 only) is within ~1e-14 of it, and any career
+    within ``WHOLE_MONTH_MARGIN`` of a whole month is taken from scipy itself.
+    """
+    if CAREER_SHAPE != 4.0:
+        return gammaincinv(CAREER_SHAPE, u)
+    career = kernels.gamma4_quantile(u, ndtri(u))
+    months = career * career_years * 12.0 / CAREER_SHAPE
+    near = _near_whole(months)
+    if served_u is not None:
+        near |= _near_whole(served_u * np.maximum(months, 1.0))
+    if np.any(near):
+        career[near] = gammaincinv(CAREER_SHAPE, u[near])
+    return career
+
+
+def _near_whole(values: np.ndarray) -> np.ndarray:
+    return np.abs(values - np.rint(values)) <= WHOLE_MONTH_MARGIN * np.maximum(values, 1.0)
+
+
 def entry_schedule(scenario: Scenario) -> tuple[int, np.ndarray]:
     """Initial number of simulated officials and entries per step (deterministic).
 
@@ -247,10 +278,13 @@ class OfficialPopulation:
         self.gains_rate[new_rows] = (
             cor.gains_usd_per_month * multiplier * np.exp(cor.gains_sigma * draw.normal(ids, 0, 2))
         )
-        career = gammaincinv(CAREER_SHAPE, np.clip(draw.uniform(ids, 0, 3), 1e-12, 1 - 1e-12))
+        served_u = draw.uniform(ids, 0, 4) if initial else None
+        career = career_quantile(
+            np.clip(draw.uniform(ids, 0, 3), 1e-12, 1 - 1e-12), pop.career_years, served_u
+        )
         career_months = np.maximum(career * pop.career_years * 12.0 / CAREER_SHAPE, 1.0)
         if initial:
-            served = np.minimum(draw.uniform(ids, 0, 4) * career_months, MAX_TENURE_MONTHS)
+            served = np.minimum(served_u * career_months, MAX_TENURE_MONTHS)
             entry = -served.astype(np.int64)
         else:
             entry = np.full(count, step, dtype=np.int64)
