@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from distributed import LocalCluster, get_worker
 
 from sim.calibrate.abc import (
     DB_NAME,
@@ -16,6 +17,7 @@ from sim.calibrate.abc import (
     RangeDistance,
     Simulator,
     calibration_scenario,
+    make_sampler,
     posterior_table,
     replicate_of,
     run_abc,
@@ -25,6 +27,7 @@ from sim.calibrate.abc import (
 )
 from sim.calibrate.targets import load_targets
 from sim.cli import main
+from sim.errors import ClusterError
 from sim.runs.replicates import run
 from sim.scenario.io import load_scenario
 
@@ -196,10 +199,6 @@ def test_recovery_coverage_rate_over_several_truths(tmp_path):
 
 
 def test_dask_scheduler_address_runs_the_sampler_on_the_cluster(tmp_path):
-    from distributed import LocalCluster
-
-    from sim.calibrate.abc import make_sampler
-
     spec = load_targets(targets_file(tmp_path, {"fled": (1, 1e9), "missing": (1, 1e9),
                                                 "caught": (1, 1e9)}, scale=400))  # fmt: skip
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
@@ -208,8 +207,21 @@ def test_dask_scheduler_address_runs_the_sampler_on_the_cluster(tmp_path):
         try:
             history, _ = run_abc(spec, tmp_path / "out", 4, 1, 400, sampler=sampler,
                                  show_progress=False)  # fmt: skip
-            assert executor is not None
+            # the follow-up executor runs work on the same cluster's worker
+            assert executor.submit(run_worker_name).result() in cluster.scheduler_info["workers"]
         finally:
             close()
     assert type(sampler).__name__ == "DaskDistributedSampler"
     assert len(posterior_table(history)) == 4
+
+
+def run_worker_name() -> str:
+    """The address of the Dask worker this runs on."""
+    return get_worker().address
+
+
+@pytest.mark.slow
+def test_unreachable_scheduler_is_a_cluster_error():
+    """The sampler's client comes from open_client: a dead address fails with one clear error."""
+    with pytest.raises(ClusterError, match="--scheduler tcp://127.0.0.1:9: cannot connect"):
+        make_sampler(1, "tcp://127.0.0.1:9")

@@ -10,15 +10,15 @@ from support import small, write_scenario
 from sim.cli import main
 from sim.compare.engine import (
     OUTCOMES,
-    CompareError,
-    bca_interval,
     build_tasks,
     effects_table,
     first_difference,
-    paired_effect,
     parse_horizon,
     run_comparison,
 )
+from sim.compare.report import fmt
+from sim.compare.stats import bca_interval, paired_effect
+from sim.errors import CompareError
 from sim.runs.replicates import Task
 from sim.scenario.io import load_scenario
 
@@ -85,7 +85,7 @@ def test_p_better_follows_each_outcome_direction():
 def test_effects_table_is_identical_on_rerun_and_depends_on_the_seed():
     rng = np.random.default_rng(5)
     rows = [
-        {"scenario": s, "replicate": k, "outcome": o.name, "value": rng.normal() + (s == "p")}
+        {"scenario": s, "replicate": k, "outcome": o, "value": rng.normal() + (s == "p")}
         for s in ("b", "p")
         for k in range(6)
         for o in OUTCOMES
@@ -220,7 +220,8 @@ def test_bad_horizon_and_single_replicate_are_bad_input(tmp_path, capsys):
 
 
 def test_unusable_posterior_is_bad_input(tmp_path, capsys):
-    """Without sim.runs.posterior, or with a missing file: one clear line, exit 2."""
+    """A --posterior file that does not exist: one line naming the option and the file, exit
+    status 2, and no comparison folder written."""
     base = write_scenario(tmp_path, "tiny", TINY)
     missing = tmp_path / "missing.parquet"
     err = _bad(tmp_path, capsys, ["compare", str(base), str(base), "--posterior", str(missing)])
@@ -228,8 +229,6 @@ def test_unusable_posterior_is_bad_input(tmp_path, capsys):
 
 
 def test_report_numbers_read_plainly():
-    from sim.compare.plots import fmt
-
     assert fmt(-0.0, "officials", True) == "0" and fmt(-0.004, "officials") == "0"
     assert fmt(-0.6, "officials", True) == "-0.6" and fmt(1234.4, "officials", True) == "+1,234"
     assert fmt(-0.146, "share", True) == "-14.6 pp" and fmt(0.968, "share") == "96.8%"

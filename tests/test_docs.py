@@ -1,12 +1,16 @@
-"""docs/ODD.md stays true to the code: generated tables current, every parameter documented."""
+"""docs/ODD.md stays true to the code: generated tables current, every parameter documented;
+docs/sources.md covers what the model uses, and no file cites notes outside the repository."""
 
 from __future__ import annotations
 
+import csv
 import inspect
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sim.core import rules
 from sim.core.metrics import DERIVED, METRICS
@@ -17,7 +21,7 @@ from sim.scenario.schema import Policy, Scenario
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"
 REFERENCE = re.compile(
-    r"figures\.md|treaties\.csv|countries\.csv|World Bank|WDI|"
+    r"sources\.md|treaties\.csv|countries\.csv|World Bank|WDI|"
     r"\b[A-Z][A-Za-z]+(?: et al\.)? (?:19|20)\d\d\b"
 )
 """What a non-assumption source must name: a reference file, a data set, or an author/law-year."""
@@ -131,3 +135,40 @@ def test_every_random_stream_is_described(text):
     assert {"exposure", "return", "destination"} <= names
     for name in names:
         assert f"| `{name}`" in text or f", `{name}` |" in text, f"stream {name} not in ODD table"
+
+
+# ------------------------------------------------------------------------ a clone stands alone
+SOURCES = ROOT / "docs" / "sources.md"
+
+
+def test_no_tracked_file_outside_tests_points_outside_the_repository():
+    """Citations name docs/sources.md or the data files, never notes a clone does not have."""
+    found = subprocess.run(
+        ["git", "grep", "-l", "-i", "shared/reference", "--", ".", ":(exclude)tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert found.returncode in (0, 1), found.stderr  # 1: no match
+    assert found.stdout == "", f"files citing shared/reference: {found.stdout.split()}"
+
+
+def test_sources_list_every_treaty_as_in_the_data_file():
+    text = SOURCES.read_text(encoding="utf-8")
+    with (ROOT / "sim" / "world" / "data" / "treaties.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            dates = [row["signed"], row["in_force"] or "-", row["withdrawn"] or "-"]
+            cells = [row["partner"], row["iso3"], *dates, row["status_2025"]]
+            cells += [row["confidence"], row["source"]]
+            assert f"| {' | '.join(cells)} |" in text, f"treaty {row['iso3']} differs or is missing"
+
+
+def test_sources_cover_every_calibration_target_and_baseline_date():
+    text = SOURCES.read_text(encoding="utf-8")
+    targets = yaml.safe_load((ROOT / "calibration" / "targets.yaml").read_text(encoding="utf-8"))
+    for target in targets["targets"]:
+        figure = target["id"].split("_")[0]  # T1_assets is the money of figure T1
+        assert f"| {figure} |" in text, f"target {target['id']} not in docs/sources.md"
+    baseline = (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8")
+    for month in sorted(set(re.findall(r'(?:from|date|start): "(\d{4}-\d\d)"', baseline))):
+        assert month in text or f"| {month[:4]} |" in text, f"baseline date {month} not sourced"

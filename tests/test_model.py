@@ -165,6 +165,14 @@ def test_record_view_follows_an_official(base_runs):
     assert rec["state"] == "returned"
     assert rec["how"] == returned["how"]
     assert rec["assets_taken_usd"] >= rec["assets_recovered_usd"] >= 0
+    # Calendar months and ISO3 codes, as in the event log, not step counters or indices.
+    assert rec["state_since"] == returned["date"]
+    own = a.events[a.events["official_id"] == rec["official_id"]]
+    assert rec["fled"] == own.loc[own["event"] == "fled_abroad", "date"].iloc[0]
+    assert rec["destination"] == returned["country"]
+    assert rec["entered"] <= rec["fled"] <= rec["state_since"]
+    assert all(len(rec[k]) == 7 and rec[k][4] == "-" for k in ("entered", "fled", "state_since"))
+    assert rec["family_country"] is None or len(rec["family_country"]) == 3
     with pytest.raises(KeyError):
         model.officials.record(10**9)
 

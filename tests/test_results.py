@@ -37,6 +37,7 @@ def test_replace_and_read_back(tmp_path):
     dest = tmp_path / "run"
     write_run_folder(dest, scenario, results, {"status": "complete"})
     first = read_run_folder(dest)
+    assert first["manifest"]["flightsim"] == "run"  # the marker that lets flightsim replace it
     with pytest.raises(RuntimeError):
         write_run_folder(dest, scenario, results[:1], {"status": "complete"}, plot=failing_plot)
     again = read_run_folder(dest)

@@ -10,10 +10,12 @@ from sim.scenario.io import (
     ScenarioError,
     json_schema,
     load_scenario,
+    parse_sets,
     scenario_to_yaml,
     with_overrides,
 )
 from sim.scenario.schema import Scenario, month_of
+from sim.scenario.strict_yaml import parse
 
 
 def test_baseline_validates_and_round_trips(tmp_path):
@@ -59,7 +61,7 @@ BAD = [
         "world.decision.flee_konstant",
         "unknown key",
     ),
-    ("wrong type", {"run": {"replicates": "many"}}, "run.replicates", "valid integer"),
+    ("wrong type", {"run": {"replicates": "many"}}, "run.replicates", "expected a whole number"),
     (
         "probability",
         {"world": {"corruption": {"share_corrupt": 1.5}}},
@@ -115,7 +117,7 @@ def test_error_in_parent_names_parent(tmp_path):
     child = write_scenario(tmp_path, "child", {"meta": {"name": "child"}}, extends=parent)
     with pytest.raises(ScenarioError) as err:
         load_scenario(child)
-    assert Path(err.value.file).name == "parent.yaml"
+    assert err.value.file == f"{parent} (extended by child.yaml)"
     assert err.value.path == "world.home.capture_per_year"
 
 
@@ -131,7 +133,7 @@ def test_extends_cycle(tmp_path):
     "text,words",
     [
         ("meta: !!python/object/apply:os.system ['true']\n", "not allowed"),
-        ("meta: [1, 2\n", "broken YAML at line"),
+        ("meta: [1, 2\n", "not valid YAML"),
         ("- just\n- a list\n", "expected a mapping"),
         ("extends: nowhere.yaml\n", "file not found"),
     ],
@@ -190,3 +192,37 @@ def test_committed_json_schema_is_current():
     assert committed.read_text(encoding="utf-8").strip() == json_schema().strip(), (
         "regenerate with: flightsim schema --out docs/scenario.schema.json"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("010", 10),  # YAML 1.1: octal 8
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("1e3", 1000.0),
+        ("-.inf", float("-inf")),
+        ("yes", "yes"),  # YAML 1.1: True
+        ("1:30", "1:30"),  # YAML 1.1: 90
+        ("1_000", "1_000"),  # YAML 1.1: 1000
+        ("2014-07-22", "2014-07-22"),  # YAML 1.1: a date object
+        ("True", True),
+        ("~", None),
+    ],
+)
+def test_files_are_read_as_yaml_1_2(text, value):
+    assert parse(f"a: {text}\n") == {"a": value}
+
+
+def test_merge_keys_are_plain_keys_in_yaml_1_2():
+    assert parse("<<: {a: 1}\n") == {"<<": {"a": 1}}
+
+
+def test_set_values_are_yaml_and_reach_the_scenario():
+    sets = parse_sets(["run.scale=20", "run.event_log=false", "policy.pledges[0].members=[USA]"])
+    assert sets == {"run.scale": 20, "run.event_log": False, "policy.pledges[0].members": ["USA"]}
+    s = load_scenario(BASELINE, sets, overrides_from="--set")
+    assert s.run.scale == 20 and s.policy.pledges[0].members == ("USA",)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(BASELINE, {"run.scale": 0}, overrides_from="--set")
+    assert (err.value.file, err.value.path) == ("--set", "run.scale")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import math
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,6 @@ import yaml
 
 from sim.cli import main
 from sim.runs.cluster import open_client
-from sim.scenario.io import apply_overrides, validate
 from sim.sensitivity.engine import (
     execute,
     finished_runs,
@@ -21,8 +22,9 @@ from sim.sensitivity.engine import (
     read_runs,
     run_seed,
 )
+from sim.sensitivity.methods import METHODS
 from sim.sensitivity.report import IncompleteSweep, collect_outputs, indices, write_results
-from sim.sensitivity.sweep import load_sweep
+from sim.sensitivity.sweep import Sweep, load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEPS = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
@@ -37,7 +39,7 @@ def ishigami_sweep(folder: Path, **over) -> Path:
     """Write an Ishigami sweep file (the analytic model through the same engine)."""
     spec = {
         "name": "ishigami",
-        "model": "sim.sensitivity.engine:ishigami",
+        "model": "ishigami",
         "model_options": {},
         "parameters": [{"path": f"x{i}", "bounds": [-PI, PI]} for i in (1, 2, 3)],
         "outputs": [{"name": "y"}],
@@ -74,7 +76,7 @@ def test_shipped_sweeps_validate_and_their_points_are_valid_scenarios(path):
     assert all(p.source for p in loaded.sweep.parameters)
     plan = plan_from_sweep(load_sweep(path, sample_size=4))
     for i in range(0, plan.n_samples, max(plan.n_samples // 5, 1)):
-        scenario = validate(apply_overrides(plan.model.base_raw, plan.values(i)), path)
+        scenario = plan.model.adapter.scenario(plan.values(i))
         assert scenario.run.event_log is False
 
 
@@ -142,7 +144,7 @@ BASE = {
             "outputs[0].period[1]",
             "outside the base run period",
         ),
-        ({"model": "sim.nothing:here"}, "model", "cannot import"),
+        ({"model": "os:system"}, "model", "unknown model"),
     ],
 )
 def test_bad_sweep_files_fail_cleanly(tmp_path, capsys, change, where, words):
@@ -162,7 +164,7 @@ def test_broken_yaml_and_wrong_top_level(tmp_path, capsys):
     path = tmp_path / "s.yaml"
     path.write_text("name: [unclosed\n", encoding="utf-8")
     assert main(["sensitivity", str(path), "--quiet"]) == 2
-    assert "broken YAML" in capsys.readouterr().err
+    assert "line 2, column 1: not valid YAML" in capsys.readouterr().err
     path.write_text("- a\n- b\n", encoding="utf-8")
     assert main(["sensitivity", str(path), "--quiet"]) == 2
     assert "expected a mapping" in capsys.readouterr().err
@@ -333,3 +335,14 @@ def test_command_names_the_failed_runs_and_exits_1(tmp_path, capsys):
     assert "runs failed (first: run " in err and "deliberate failure" in err
     assert str(out / "failures.csv") in err
     assert (out / "failures.csv").exists() and not (out / "report.md").exists()
+
+
+def test_every_sweep_method_is_a_module_of_the_same_shape():
+    assert set(METHODS) == set(typing.get_args(Sweep.model_fields["method"].annotation))
+    for name, module in METHODS.items():
+        sample = inspect.signature(module.sample).parameters
+        analyze = inspect.signature(module.analyze).parameters
+        assert list(sample) == ["problem", "n", "seed", "options"], name
+        assert list(analyze) == ["problem", "X", "Y", "seed", "options"], name
+        assert module.MAIN in module.SHOWN and module.SECOND in module.SHOWN, name
+    assert METHODS["sobol"].next_size(600) == 1024 and METHODS["morris"].next_size(600) == 600

@@ -34,7 +34,7 @@ RUNS = N * 5 * REPLICATES
 def write_sweep(folder: Path) -> Path:
     spec = {
         "name": "ishigami-noisy",
-        "model": "sim.sensitivity.engine:ishigami",
+        "model": "ishigami",
         "model_options": {"noise": 0.3, "sleep": 0.004},
         "parameters": [{"path": f"x{i}", "bounds": [-math.pi, math.pi]} for i in (1, 2, 3)],
         "outputs": [{"name": "y"}],

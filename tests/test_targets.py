@@ -88,6 +88,13 @@ BAD = [
     (_set("low", 0.7, index=4, section="priors"), "priors[4]", "bad range: low 0.7"),
     (_set("low", -1.0, index=5, section="priors"), "priors[5]", "loguniform prior needs low > 0"),
     (_drop("justification", section="priors"), "priors[0].justification", "required key"),
+    # issue 10: numbers are finite and numbers, targets lie in the calibrated scenario's period
+    (_set("high", math.inf), "targets[0].high", "finite number"),
+    (_set("high", math.inf, section="priors"), "priors[0].high", "finite number"),
+    (_set("low", "2000"), "targets[0].low", "expected a number, got text '2000'"),
+    (_set("end", "2040-12"), "targets[0].end", "2040-12 is outside the run period 1978-01..2030"),
+    (_set("start", "1970-01"), "targets[0].start", "1970-01 is outside the run period"),
+    (_set("year", 2150, index=6), "targets[6].year", "2150 is outside the run period"),
 ]
 
 
@@ -124,6 +131,27 @@ def test_cli_reports_bad_targets_file_cleanly(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"flightsim: error: {file}: targets[0].metric: unknown metric")
     assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_check_validates_only_and_prints_one_line(tmp_path, capsys):
+    assert main(["calibrate", "--check", str(TARGETS)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        out == f"{TARGETS}: valid (8 targets, 12 priors, ../scenarios/baseline.yaml to 2014-12)\n"
+    )
+    bad = _write(tmp_path, _set("high", math.inf, section="priors"))
+    assert main(["calibrate", "--check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"flightsim: error: {bad}: priors[0].high: Input should be a finite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["targets.yaml"]
+
+
+def test_invalid_targets_create_no_output_folder(tmp_path, capsys):
+    file = _write(tmp_path, _set("year", 2150, index=6))
+    out = tmp_path / "out"
+    assert main(["calibrate", str(file), "--out", str(out), "--quiet"]) == 2
+    assert "targets[6].year: 2150 is outside" in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -40,6 +40,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,10 @@ import pandas as pd
 import pyabc
 
 from sim.calibrate.targets import TargetsSpec, miss, ranges, statistics
+from sim.runs.adapter import ScenarioAdapter
+from sim.runs.cluster import open_client
 from sim.runs.folders import git_commit
-from sim.runs.replicates import run
+from sim.runs.replicates import RunResult
 from sim.scenario.io import load_scenario, validate, with_overrides
 from sim.scenario.schema import SCHEDULES, Scenario, month_of
 
@@ -98,6 +101,24 @@ def replicate_of(params: Mapping[str, float]) -> int:
 
 
 # ------------------------------------------------------------------------- model, distance
+class TargetStatistics:
+    """A measure for :class:`~sim.runs.adapter.ScenarioAdapter`: every target's statistics."""
+
+    def __init__(self, spec: TargetsSpec) -> None:
+        self.spec = spec
+
+    def __call__(self, result: RunResult) -> dict[str, float]:
+        stats: dict[str, float] = {}
+        for target in self.spec.targets:
+            stats.update(statistics(target, result.monthly, result.countries))
+        return stats
+
+
+def target_adapter(scenario: Scenario, spec: TargetsSpec) -> ScenarioAdapter:
+    """Parameter values -> one run of the calibration scenario -> the targets' statistics."""
+    return ScenarioAdapter(scenario, spec.file, TargetStatistics(spec))
+
+
 class Simulator:
     """The model pyabc calls: parameters in, the targets' summary statistics out.
 
@@ -111,21 +132,18 @@ class Simulator:
         self.scenario = scenario
         self.spec = spec
         self.seed = seed
+        self.adapter = target_adapter(scenario, spec)
 
     def __call__(self, par: Mapping[str, float]) -> dict[str, float]:
         params = {name: float(par[name]) for name in self.spec.parameters}
-        return simulate(self.scenario, self.spec, params, replicate_of(params), self.seed)
+        return self.adapter(params, replicate_of(params), self.seed)
 
 
 def simulate(
     scenario: Scenario, spec: TargetsSpec, params: Mapping[str, float], replicate: int, seed: int
 ) -> dict[str, float]:
     """Run one parameter set and return every target's statistics."""
-    result = run(with_overrides(scenario, params, file=spec.file), replicate, seed, dict(params))
-    stats: dict[str, float] = {}
-    for target in spec.targets:
-        stats.update(statistics(target, result.monthly, result.countries))
-    return stats
+    return target_adapter(scenario, spec)(dict(params), replicate, seed)
 
 
 class RangeDistance(pyabc.Distance):
@@ -178,13 +196,18 @@ def observed(spec: TargetsSpec) -> dict[str, float]:
 
 # -------------------------------------------------------------------------------- running
 def make_sampler(jobs: int, scheduler: str | None) -> tuple[Any, Callable[[], None], Any]:
-    """A pyabc sampler, a function closing it, and an executor for follow-up runs (or None)."""
-    if scheduler:
-        from distributed import Client
+    """A pyabc sampler, a function closing it, and an executor for follow-up runs (or None).
 
-        client = Client(scheduler)
-        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=4)
-        return sampler, client.close, client.get_executor()
+    With a scheduler address the sampler is pyabc's ``DaskDistributedSampler`` on a client from
+    :func:`sim.runs.cluster.open_client` (connection timeout, a worker awaited, errors as
+    :class:`~sim.errors.ClusterError`); the closing function closes that client.
+    """
+    if scheduler:
+        with ExitStack() as stack:  # closes the client if anything below fails
+            client, _ = stack.enter_context(open_client(scheduler))
+            sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=4)
+            executor = client.get_executor()
+            return sampler, stack.pop_all().close, executor
     return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=jobs), lambda: None, None
 
 

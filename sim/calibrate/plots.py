@@ -81,10 +81,21 @@ def pairs(spec: TargetsSpec, posterior: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def targets(fit: pd.DataFrame, stats: pd.DataFrame, path: Path) -> None:
-    """Each target's range (shaded) against the posterior-predictive distribution."""
+def targets(fit: pd.DataFrame, stats: pd.DataFrame, path: Path, met: pd.Series) -> plt.Figure:
+    """Each target's range (shaded) against the posterior-predictive distribution.
+
+    Args:
+        fit: the fit table under the posterior (one row per target).
+        stats: one column per target, one row per posterior draw.
+        path: where the figure is written.
+        met: one flag per row of ``fit``, from :func:`sim.calibrate.report.met_flags` (the
+            report's verdict), so the figure and the report agree on "met".
+
+    Returns:
+        The figure (already saved and closed), for inspection.
+    """
     fig, axes = _grid(len(fit))
-    for ax, row in zip(axes, fit.itertuples(), strict=False):
+    for ax, row, ok in zip(axes, fit.itertuples(), met.to_numpy(), strict=False):
         x = stats[row.target].to_numpy(dtype=float)
         ax.hist(x, bins=20, color="tab:blue", alpha=0.7)
         lo, hi = row.low, row.high
@@ -93,12 +104,16 @@ def targets(fit: pd.DataFrame, stats: pd.DataFrame, path: Path) -> None:
         else:
             ax.axvspan(lo, hi, color="tab:green", alpha=0.2)
         ax.axvline(row.model_median, color="black", lw=1)
-        ax.set_title(f"{row.target} ({'met' if row.inside else 'missed'})", fontsize=8)
+        ax.set_title(f"{row.target} ({'met' if ok else 'missed'})", fontsize=8)
         ax.tick_params(labelsize=7)
-    fig.suptitle("Targets (green) against the model under the posterior (bars; line = median)")
+    fig.suptitle(
+        "Targets (green) against the model under the posterior (bars; line = median); "
+        "met = posterior and fitted baseline medians both in range"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
+    return fig
 
 
 def baseline_windows(spec: TargetsSpec, runs: Sequence[RunResult], path: Path) -> None:
@@ -202,6 +217,7 @@ def write_plots(
     posterior: pd.DataFrame,
     pred_stats: pd.DataFrame,
     fit: pd.DataFrame,
+    met: pd.Series,
     fitted_runs: Sequence[RunResult],
     prior_stats: pd.DataFrame,
     last_stats: pd.DataFrame,
@@ -210,6 +226,6 @@ def write_plots(
     """Every calibration figure into ``folder``."""
     marginals(spec, posterior, folder / "posterior_marginals.png")
     pairs(spec, posterior, folder / "posterior_pairs.png")
-    targets(fit, pred_stats, folder / "targets.png")
+    targets(fit, pred_stats, folder / "targets.png", met)
     baseline_windows(spec, fitted_runs, folder / "baseline_windows.png")
     tradeoff_scatter(trade, fit, prior_stats, last_stats, folder / "tradeoffs.png")

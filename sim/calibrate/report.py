@@ -5,16 +5,14 @@ are the posterior. The fit table comes from ``settings.predictive_draws`` simula
 its own parameter set drawn from the posterior (the same draws ``flightsim run --posterior``
 makes, :mod:`sim.runs.posterior`); the fitted baseline (posterior medians) is simulated as well, at
 the calibration scale and, as a check on that scale, at scale 1. Every file is written to a
-temporary folder first and moved into place only once all are complete.
+temporary folder first (:func:`sim.files.atomic_folder`) and moved into place only once all are
+complete.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -25,11 +23,19 @@ import pandas as pd
 import pyabc
 import yaml
 
-from sim.calibrate.abc import calibration_scenario, total_distance, weighted_quantile
+from sim.calibrate.abc import (
+    calibration_scenario,
+    posterior_table,
+    total_distance,
+    weighted_quantile,
+)
+from sim.calibrate.plots import write_plots
 from sim.calibrate.targets import TargetsSpec, ranges, statistics
+from sim.files import atomic_folder
 from sim.runs.folders import git_commit
 from sim.runs.posterior import WEIGHT, posterior_tasks
 from sim.runs.replicates import RunResult, replicate_tasks
+from sim.runs.runner import execute
 from sim.scenario.io import with_overrides
 
 FIT_COLUMNS = ("target", "low", "high", "model_median", "model_p05", "model_p95", "inside")
@@ -184,18 +190,13 @@ def write_outputs(
     Returns:
         The paths written.
     """
-    from sim.calibrate.abc import posterior_table
-    from sim.calibrate.plots import write_plots
-    from sim.runs.runner import execute
-
     scale = state["scale"]
     seed = spec.settings.seed
     scenario = calibration_scenario(spec, scale)
     posterior = posterior_table(history)
     summary = posterior_summary(spec, posterior)
     medians = dict(zip(summary["parameter"], summary["median"], strict=True))
-    tmp = Path(tempfile.mkdtemp(prefix=".calibration-", dir=out))
-    try:
+    with atomic_folder(out, merge=True) as tmp:
         posterior.to_parquet(tmp / "posterior.parquet", index=False)
         tasks = posterior_tasks(
             scenario, tmp / "posterior.parquet", spec.settings.predictive_draws, seed
@@ -226,6 +227,7 @@ def write_outputs(
             scale_check = stats_of(spec, runs)
         fit = fit_table(spec, pred_stats)
         fit.to_csv(tmp / "fit.csv", index=False)
+        fitted_fit = fit_table(spec, fitted_stats)
         prior_stats = history_stats(history, 0)
         last_stats = history_stats(history, history.max_t)
         trade = tradeoffs(prior_stats, fit, last_stats)
@@ -236,6 +238,7 @@ def write_outputs(
             posterior,
             pred_stats,
             fit,
+            met_flags(fit, fitted_fit),
             fitted_runs,
             prior_stats,
             last_stats,
@@ -246,7 +249,7 @@ def write_outputs(
             state,
             summary,
             fit,
-            fit_table(spec, fitted_stats),
+            fitted_fit,
             trade,
             scale_check,
             fitted_stats,
@@ -256,16 +259,8 @@ def write_outputs(
             last_distances=[total_distance(spec, row) for row in last_stats.to_dict("records")],
         )
         (tmp / "report.md").write_text(text, encoding="utf-8")
-        written = []
-        for item in sorted(tmp.iterdir()):
-            dest = out / item.name
-            if dest.is_dir():
-                shutil.rmtree(dest)
-            os.replace(item, dest)
-            written.append(dest)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        written = [out / item.name for item in sorted(tmp.iterdir())]
+    return written
 
 
 def _rounded(medians: dict[str, float]) -> dict[str, float]:

@@ -10,7 +10,9 @@ A targets file (``calibration/targets.yaml``) has three sections:
   in a year) and ``series`` (yearly values of a metric, each within a tolerance).
 - ``priors``: the calibrated parameters, with the dotted names the scenario uses.
 
-Every failure is a :class:`~sim.scenario.io.ScenarioError` naming the file and the field path.
+Every failure is a :class:`~sim.scenario.io.ScenarioError` naming the file and the field path,
+found before the first simulation: numbers must be finite, every target must lie in the
+calibrated scenario's run period, and every prior's bounds must be valid for that scenario.
 
 How far off a run is (the ABC distance, see :mod:`sim.calibrate.abc`): a value inside its range
 is 0 off; outside, it is off by the log ratio to the nearest bound (10% outside is about 0.1),
@@ -27,12 +29,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from sim.core.metrics import COUNTRY_COLUMNS, all_names, period_value
 from sim.errors import ScenarioError
-from sim.scenario.io import read_yaml, validation_error, with_overrides
-from sim.scenario.schema import Date, Scenario, iso_month, month_of
+from sim.scenario.io import load_scenario, read_yaml, validation_error, with_overrides
+from sim.scenario.schema import Date, Frozen, Scenario, iso_month, month_of
+from sim.world.countries import load_countries
 
 RANK_UNIT = math.log(2.0)
 """Miss of a ranking with none of its countries on top (as far off as a factor of two)."""
@@ -45,11 +48,7 @@ Text = Annotated[str, Field(min_length=1)]
 Weight = Annotated[float, Field(gt=0.0, le=100.0)]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Common(_Frozen):
+class _Common(Frozen):
     id: Id
     description: Text
     reported: str = ""
@@ -117,7 +116,7 @@ class RankingTarget(_Common):
         return self
 
 
-class Point(_Frozen):
+class Point(Frozen):
     year: Annotated[int, Field(ge=1900, le=2200)]
     value: Annotated[float, Field(gt=0.0)]
 
@@ -141,7 +140,7 @@ class SeriesTarget(_Common):
 Target = Annotated[PeriodTarget | RankingTarget | SeriesTarget, Field(discriminator="kind")]
 
 
-class Prior(_Frozen):
+class Prior(Frozen):
     parameter: Annotated[str, Field(pattern=r"^world(\.[a-z0-9_]+)+$")]
     distribution: Literal["uniform", "loguniform"]
     low: float
@@ -157,14 +156,14 @@ class Prior(_Frozen):
         return self
 
 
-class Settings(_Frozen):
+class Settings(Frozen):
     scenario: Text
     scale: Annotated[int, Field(ge=1)] = 25
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 20141110
     predictive_draws: Annotated[int, Field(ge=10, le=10_000)] = 100
 
 
-class TargetsSpec(_Frozen):
+class TargetsSpec(Frozen):
     """A whole, valid targets file."""
 
     settings: Settings
@@ -219,9 +218,8 @@ def load_targets(path: str | Path) -> TargetsSpec:
 
 
 def check(spec: TargetsSpec, file: Path) -> None:
-    """Checks a schema cannot see: unique ids, known metrics and countries, valid parameters."""
-    from sim.world.countries import load_countries
-
+    """Checks a schema cannot see: unique ids, known metrics and countries, targets inside the
+    calibrated scenario's period, settings and prior bounds valid for that scenario."""
     known = set(all_names())
     countries = set(load_countries().iso3)
     seen: set[str] = set()
@@ -249,6 +247,15 @@ def check(spec: TargetsSpec, file: Path) -> None:
                 f"{where}.metric",
                 f"unknown metric {t.metric!r}; known: {', '.join(sorted(known))}",
             )
+    if not spec.scenario_path.is_file():
+        raise ScenarioError(file, "settings.scenario", f"file not found: {spec.settings.scenario}")
+    scenario = load_scenario(spec.scenario_path)
+    for i, t in enumerate(spec.targets):
+        _check_period(t, scenario, file, f"targets[{i}]", spec.settings.scenario)
+    try:
+        with_overrides(scenario, {"run.scale": spec.settings.scale})
+    except ScenarioError as exc:
+        raise ScenarioError(file, "settings.scale", exc.message) from None
     names: set[str] = set()
     for i, p in enumerate(spec.priors):
         if p.parameter in names:
@@ -256,7 +263,7 @@ def check(spec: TargetsSpec, file: Path) -> None:
         names.add(p.parameter)
         for bound in ("low", "high"):
             try:
-                with_overrides(Scenario(), {p.parameter: getattr(p, bound)})
+                with_overrides(scenario, {p.parameter: getattr(p, bound)})
             except ScenarioError as exc:
                 field = (
                     "parameter" if exc.message == "unknown key" or "dict" in exc.message else bound
@@ -265,8 +272,31 @@ def check(spec: TargetsSpec, file: Path) -> None:
                 if field == bound:
                     text = f"{p.parameter} = {getattr(p, bound):g} is invalid: {exc.message}"
                 raise ScenarioError(file, f"priors[{i}].{field}", text) from None
-    if not spec.scenario_path.exists():
-        raise ScenarioError(file, "settings.scenario", f"file not found: {spec.settings.scenario}")
+
+
+def _check_period(t: Target, scenario: Scenario, file: Path, where: str, name: str) -> None:
+    """A target must look only at months the calibrated scenario simulates."""
+    if isinstance(t, PeriodTarget):
+        months = [("start", t.start, month_of(t.start)), ("end", t.end, month_of(t.end))]
+    elif isinstance(t, RankingTarget):
+        months = [("year", str(t.year), month_of(f"{t.year}-12"))]
+    else:
+        months = [
+            (f"points[{j}].year", str(p.year), month_of(f"{p.year}-12"))
+            for j, p in enumerate(t.points)
+        ]
+        months += [
+            (f"points[{j}].year", str(p.year), month_of(f"{p.year}-01"))
+            for j, p in enumerate(t.points)
+        ]
+    for field, shown, month in months:
+        if not scenario.start_month <= month <= scenario.end_month:
+            raise ScenarioError(
+                file,
+                f"{where}.{field}",
+                f"{shown} is outside the run period {scenario.run.start}..{scenario.run.end} "
+                f"of {name}",
+            )
 
 
 # ----------------------------------------------------------------------------- statistics

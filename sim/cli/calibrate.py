@@ -6,12 +6,18 @@ import argparse
 import json
 from pathlib import Path
 
-from sim.cli.common import check_out, positive_int
+from sim.cli.common import positive_int
 from sim.errors import InputError
+from sim.files import MANIFEST, FolderRefused, check_place, folder_kind, marker, write_atomic
+from sim.runs.cluster import check_address
+
+KIND = "calibration"
+RESULTS = Path("results") / "calibration"
 
 SYNOPSIS = (
     "flightsim calibrate TARGETS [--population N] [--generations G] [--scale S] [--out DIR] "
-    "[--resume] [--jobs J] [--scheduler ADDRESS] [--scale-check R] [--quiet]"
+    "[--resume] [--overwrite-fit] [--jobs J] [--scheduler ADDRESS] [--scale-check R] [--quiet] "
+    "[--check]"
 )
 
 
@@ -35,8 +41,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--scale", type=positive_int, help="real officials per agent (default: settings.scale)"
     )
-    p.add_argument("--out", help="output folder (default: the targets file's folder)")
+    p.add_argument(
+        "--out",
+        help="output folder, used as written (default: results/calibration/<targets file stem>/)",
+    )
     p.add_argument("--resume", action="store_true", help="continue the calibration in --out")
+    p.add_argument(
+        "--overwrite-fit",
+        action="store_true",
+        help="let --out be a folder flightsim did not write (e.g. the committed calibration/): "
+        "its posterior.parquet, fitted.yaml, fit.csv, report.md and plots/ are replaced, "
+        "other files kept",
+    )
     p.add_argument("--jobs", type=positive_int, help="local worker processes (default: CPU count)")
     p.add_argument(
         "--scheduler",
@@ -50,6 +66,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="replicates of the fitted baseline at scale 1, to check the scale's bias (0: skip)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument(
+        "--check", action="store_true", help="only validate the targets file and its scenario"
+    )
     p.set_defaults(func=cmd_calibrate)
 
 
@@ -61,7 +80,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.runs.replicates import default_jobs
 
     spec = load_targets(args.targets)
-    out = check_out(args.out) or Path(args.targets).parent
+    if args.check:
+        print(
+            f"{args.targets}: valid ({len(spec.targets)} targets, {len(spec.priors)} priors, "
+            f"{spec.settings.scenario} to {spec.end})"
+        )
+        return 0
+    out = calibration_folder(args)
     state_file = out / STATE_NAME
     population = args.population
     scale = args.scale or spec.settings.scale
@@ -87,6 +112,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
     population = population or 200
     jobs = args.jobs or default_jobs()
+    if args.scheduler:
+        check_address(args.scheduler)  # reached (within a bounded time) by make_sampler
+    if not (out.is_dir() and any(out.iterdir())):  # a new folder: mark it as this command's
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / MANIFEST, json.dumps({**marker(KIND), "targets": str(args.targets)}))
     sampler, close, executor = make_sampler(jobs, args.scheduler)
     try:
         history, state = run_abc(
@@ -108,3 +138,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def calibration_folder(args: argparse.Namespace) -> Path:
+    """The output folder: ``--out`` as written, or ``results/calibration/<targets stem>/``.
+
+    A calibration writes into a new or empty folder, or one an earlier calibration marked as
+    its own (to resume it). A folder of other files (the committed ``calibration/``) is used
+    only with ``--overwrite-fit``; a folder of another flightsim command never.
+
+    Raises:
+        FolderRefused: any other folder, or one that cannot be written.
+    """
+    out = Path(args.out) if args.out else RESULTS / Path(args.targets).stem
+    check_place(out)
+    held = folder_kind(out)
+    if held == KIND or not (out.is_dir() and any(out.iterdir())):
+        return out
+    if held is not None:
+        raise FolderRefused(f"{out}: --out: holds a flightsim {held} folder; choose another --out")
+    if not args.overwrite_fit:
+        raise FolderRefused(
+            f"{out}: --out: holds files flightsim did not write (a committed calibration?); "
+            "pass --overwrite-fit to replace its fit, or choose another --out"
+        )
+    return out

@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.common import add_run_options, check_out, executor_from
+from sim.cli.common import add_run_options, executor_from
 from sim.errors import InputError
-from sim.scenario.io import load_scenario
+from sim.files import check_out_folder, marker
+from sim.scenario.io import load_scenario, parse_sets
+from sim.scenario.limits import check_replicates
 
 DESCRIPTION = """\
 Run a base scenario and one or more policies with the same replicate keys (common random
 numbers) and report, for each outcome and policy, the mean paired difference against the base
 with a 95% bootstrap interval, the share of futures in which the policy is better, and the
 number of replicates. Writes effects, per-scenario tables, fan charts, a forest plot and
-report.md to results/compare-<policy>/ (or --out).
+report.md to results/compare-<first policy's meta.name>/ (with -and-<N>-more when more than
+one policy is given), or exactly --out.
 """
 
 
@@ -27,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("base", help="base scenario YAML (e.g. scenarios/baseline.yaml)")
     p.add_argument("policies", nargs="+", help="policy scenario YAML files")
-    add_run_options(p, default_out="results/compare-<policy>/")
+    add_run_options(p, default_out="results/compare-<first policy's meta.name>[-and-<N>-more]/")
     p.add_argument(
         "--horizon",
         metavar="START:END",
@@ -43,12 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     # imported when the command runs (matplotlib and Dask take seconds to import)
-    from sim.compare.engine import run_comparison
+    from sim.compare.engine import default_name, labels_of, run_comparison
     from sim.runs.posterior import posterior_tasks
+    from sim.runs.runner import RESULTS_ROOT
 
     files = [args.base, *args.policies]
-    scenarios = [load_scenario(f) for f in files]
-    out = check_out(args.out)
+    sets = parse_sets(args.sets)
+    scenarios = [load_scenario(f, sets, overrides_from="--set") for f in files]
+    check_replicates(scenarios, args.replicates)
+    default = RESULTS_ROOT / default_name(labels_of(scenarios))
+    out = check_out_folder(args.out or default, "compare", args.force)
     posterior = None
     if args.posterior:
         path = Path(args.posterior)
@@ -70,6 +77,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             horizon=args.horizon,
             posterior=posterior,
             show_progress=not args.quiet,
+            extra_manifest={**marker("compare"), **({"overrides": sets} if sets else {})},
         )
     print(f"wrote {folder} (open {folder / 'report.md'})")
     return 0

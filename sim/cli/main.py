@@ -3,18 +3,24 @@ its exit status and one line on standard error, in one place.
 
 Thin by design: each command parses its arguments, loads inputs, calls one library function and
 reports. Bad input of any kind prints one line naming the file and field and exits with status 2,
-without a traceback and without creating an output folder.
+without a traceback and without creating an output folder. Ctrl-C prints one line and exits
+with 130. A reader that stops early (``flightsim schema | head``) ends the command quietly with
+status 141, as a command killed by SIGPIPE would (what ``set -o pipefail`` expects).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from sim import __version__
 from sim.cli import calibrate, compare, run, sensitivity
 from sim.errors import FlightsimError
+
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,13 +38,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except FlightsimError as exc:
         print(f"flightsim: error: {exc}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("flightsim: interrupted; no partial output was kept", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Python's recipe: point standard output at devnull so the final flush cannot fail
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

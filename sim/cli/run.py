@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from sim.cli.common import add_run_options, check_out, executor_from
-from sim.scenario.io import json_schema, load_scenario
+from sim.cli.common import add_run_options, executor_from
+from sim.errors import InputError
+from sim.files import check_out_folder, check_writable, write_atomic
+from sim.scenario.io import json_schema, load_scenario, parse_sets
+from sim.scenario.limits import check_replicates
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,10 +32,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Engines are imported when their command runs: matplotlib, Dask and pyabc take seconds to
     # import, and `flightsim --help` or `validate` should not wait for them.
     from sim.runs.posterior import posterior_tasks
-    from sim.runs.runner import run_scenario
+    from sim.runs.runner import RESULTS_ROOT, run_scenario
 
-    scenario = load_scenario(args.scenario)
-    out = check_out(args.out)
+    sets = parse_sets(args.sets)
+    scenario = load_scenario(args.scenario, sets, overrides_from="--set")
+    check_replicates([scenario], args.replicates)
+    out = check_out_folder(args.out or RESULTS_ROOT / scenario.meta.name, "run", args.force)
     tasks = None
     if args.posterior:
         tasks = posterior_tasks(scenario, Path(args.posterior), args.replicates, args.seed)
@@ -45,6 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             executor=executor,
             tasks=tasks,
             show_progress=not args.quiet,
+            extra_manifest={"overrides": sets} if sets else None,
         )
     print(f"wrote {folder}")
     return 0
@@ -60,8 +67,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json_schema()
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        check_schema_file(args.out)
+        write_atomic(args.out, text + "\n")
         print(f"wrote {args.out}")
     else:
         print(text)
     return 0
+
+
+def check_schema_file(out: str) -> None:
+    """``schema --out`` replaces only an earlier schema file (its title), never another file.
+
+    Raises:
+        InputError: ``out`` is a folder, another file, or under a file / an unwritable place.
+    """
+    path = Path(out)
+    if path.is_dir():
+        raise InputError(f"{out}: --out: is a folder; name a file")
+    if path.exists():
+        try:
+            title = json.loads(path.read_text(encoding="utf-8")).get("title")
+        except (OSError, ValueError, AttributeError):
+            title = None
+        if title != "flightsim scenario":
+            raise InputError(f"{out}: --out: exists and is not a flightsim schema; left untouched")
+    if not path.parent.is_dir():
+        raise InputError(f"{out}: --out: {path.parent} is not an existing folder")
+    check_writable(path.parent, out)

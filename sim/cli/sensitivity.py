@@ -3,8 +3,9 @@
 Runs every run not yet recorded in the output folder on a Dask cluster (a loopback LocalCluster
 by default, ``--scheduler`` for a running one, ``--cluster slurm`` for SLURM jobs), then writes
 the indices, plots, report and manifest. Rerunning into the same folder, or ``--resume``,
-completes an interrupted sweep. Bad input exits with status 2; a sweep whose runs failed exits
-with status 1 after naming the runs to look at.
+completes an interrupted sweep. One driver at a time: the folder is locked
+(:class:`sim.files.FolderLock`) while a sweep writes into it. Bad input exits with status 2; a
+sweep whose runs failed exits with status 1 after naming the runs to look at.
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.cli.common import check_out, positive_int
+from sim.cli.common import positive_int
 from sim.errors import EXIT_INCOMPLETE
+from sim.files import FolderLock, check_place
+from sim.runs.cluster import check_address
+
+if TYPE_CHECKING:  # the engine imports SALib and pandas: only its type is needed here
+    from sim.sensitivity.engine import Plan
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="start a LocalCluster on 127.0.0.1 (default) or SLURM worker jobs",
     )
     p.add_argument("--workers", type=positive_int, help="workers (local: CPU count; slurm: 2 jobs)")
-    p.add_argument("--out", help="output folder (default: results/sweeps/<name>[-n<N>]/)")
+    p.add_argument(
+        "--out", help="output folder, used as written (default: results/sweeps/<name>[-n<N>]/)"
+    )
     p.add_argument("--resume", action="store_true", help="complete the sweep already in --out")
     p.add_argument(
         "--sample-size",
@@ -63,22 +72,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep, then analyse it."""
     # imported when the command runs: Dask, SALib and matplotlib take seconds to import
+    from sim.sensitivity.engine import plan_from_sweep, prepare_folder
+    from sim.sensitivity.sweep import load_sweep
+
+    loaded = load_sweep(args.sweep, sample_size=args.sample_size)
+    if args.scheduler:
+        check_address(args.scheduler)
+    suffix = f"-n{args.sample_size}" if args.sample_size else ""
+    out = check_place(args.out or Path("results") / "sweeps" / f"{loaded.sweep.name}{suffix}")
+    plan = plan_from_sweep(loaded)
+    with FolderLock(out):
+        prepare_folder(out, plan, resume=args.resume or args.analyse_only)
+        return _sweep(args, out, plan)
+
+
+def _sweep(args: argparse.Namespace, out: Path, plan: Plan) -> int:
+    """Run what is missing of a prepared, locked sweep folder, then analyse it."""
+    # imported when the command runs: Dask, SALib and matplotlib take seconds to import
     from concurrent.futures import CancelledError
 
     from distributed import KilledWorker
 
     from sim.runs.cluster import SlurmOptions, open_client
-    from sim.sensitivity.engine import execute, plan_from_sweep, prepare_folder
+    from sim.sensitivity.engine import execute
     from sim.sensitivity.report import write_results
-    from sim.sensitivity.sweep import load_sweep
 
-    loaded = load_sweep(args.sweep, sample_size=args.sample_size)
-    out = check_out(args.out)
-    if out is None:
-        suffix = f"-n{args.sample_size}" if args.sample_size else ""
-        out = Path("results") / "sweeps" / f"{loaded.sweep.name}{suffix}"
-    plan = plan_from_sweep(loaded)
-    prepare_folder(out, plan, resume=args.resume or args.analyse_only)
     sessions_file = out / "sessions.jsonl"
     cluster_info: dict = {}
     if not args.analyse_only:

@@ -1,5 +1,5 @@
-"""Policy comparison: paired effects under common random numbers (``engine``) and its plots
-(``plots``).
+"""Policy comparison under common random numbers: running it and its tables (``engine``), the
+paired bootstrap statistics (``stats``), report.md (``report``) and figures (``plots``).
 
 May use: :mod:`sim.runs` and below. Independent of the other analyses; never imports the CLI.
 """

@@ -4,9 +4,11 @@ Every scenario runs the same replicate keys ``(seed, k)``, so replicate *k* of e
 shares its random streams (common random numbers): the runs differ only through what the policy
 changes. The effect of a policy on an outcome is the mean over replicates of the paired
 difference ``policy_k - base_k``; its 95% interval is a BCa bootstrap over replicates (Efron
-1987) drawn from a named stream of the comparison seed, so reruns are identical. A difference
-with no variance gives a zero-width interval exactly. The payoff of pairing is measured on the
-same runs by an unpaired (two-sample) bootstrap, both with the percentile method.
+1987) drawn from a named stream of the comparison seed, so reruns are identical (the statistics
+are in :mod:`sim.compare.stats`). A difference with no variance gives a zero-width interval
+exactly. The payoff of pairing is measured on the same runs by an unpaired (two-sample)
+bootstrap, both with the percentile method. This module runs a comparison and builds its tables;
+:mod:`sim.compare.report` and :mod:`sim.compare.plots` present them.
 """
 
 from __future__ import annotations
@@ -15,65 +17,51 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
-from sim.core.agents import CountryStates
-from sim.core.levers import compile_levers
-from sim.core.metrics import period_value, yearly
-from sim.core.rng import Streams
+from sim.compare.plots import plot_comparison
+from sim.compare.report import report_markdown
+from sim.compare.stats import RESAMPLES, narrowing, paired_effect, resample_indices
+from sim.core.levers import compile_levers, compile_treaties
+from sim.core.metrics import BY_NAME, period_value, yearly
 from sim.errors import CompareError
-from sim.runs.replicates import RunResult, Task, default_jobs, replicate_tasks
+from sim.runs.folders import atomic_folder, manifest, write_table
+from sim.runs.replicates import (
+    RunResult,
+    Task,
+    default_jobs,
+    replicate_tasks,
+    resolve_replicates,
+)
+from sim.runs.runner import RESULTS_ROOT, execute
+from sim.scenario.io import scenario_to_yaml
 from sim.scenario.schema import Scenario, iso_month, month_of
 from sim.world.countries import load_countries
 
-LEVEL = 0.95
-RESAMPLES = 4000
 INTERVAL_METHOD = "BCa bootstrap over replicates (paired differences), 4000 resamples"
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """An outcome of the comparison and which way is better (+1: more is better)."""
-
-    name: str
-    label: str
-    unit: Literal["officials", "US$", "share"]
-    direction: Literal[1, -1]
-    how: str
-
-
-OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("fled_abroad", "Officials who fled abroad", "officials", -1, "flow"),
-    Outcome("went_missing", "Officials who went missing inside China", "officials", -1, "flow"),
-    Outcome(
-        "fled_or_missing", "Officials who fled abroad or went missing", "officials", -1, "flow"
-    ),
-    Outcome("returned", "Fugitives returned, all channels", "officials", 1, "flow"),
-    Outcome("returned_persuasion", "Returned by persuasion", "officials", 1, "flow"),
-    Outcome("returned_deportation", "Returned by deportation", "officials", 1, "flow"),
-    Outcome("returned_extradition", "Returned by extradition", "officials", 1, "flow"),
-    Outcome("returned_surrender", "Returned by self-surrender", "officials", 1, "flow"),
-    Outcome("prosecuted_abroad", "Fugitives tried in their host country", "officials", 1, "flow"),
-    Outcome("stock_abroad", "Fugitives still abroad at the end", "officials", -1, "stock"),
-    Outcome(
-        "treaty_free_share",
-        "Share of those abroad in places with no extradition treaty in force",
-        "share",
-        -1,
-        "stock_abroad_treaty_free / stock_abroad at the end (0 when nobody is abroad)",
-    ),
-    Outcome("assets_recovered_usd", "Assets recovered", "US$", 1, "flow"),
-    Outcome("assets_taken_usd", "Assets taken abroad by new fugitives", "US$", -1, "flow"),
+OUTCOMES: tuple[str, ...] = (
+    "fled_abroad",
+    "went_missing",
+    "fled_or_missing",
+    "returned",
+    "returned_persuasion",
+    "returned_deportation",
+    "returned_extradition",
+    "returned_surrender",
+    "prosecuted_abroad",
+    "stock_abroad",
+    "treaty_free_share",
+    "assets_recovered_usd",
+    "assets_taken_usd",
 )
-"""Outcomes in report order. ``how``: flows are summed over the horizon, stocks read at its end."""
-
-BY_NAME = {o.name: o for o in OUTCOMES}
+"""Outcomes of a comparison in report order, named from the registry :mod:`sim.core.metrics`
+(which gives each its label, unit and which way is better). Flows are summed over the horizon,
+stocks read at its end."""
 
 
 # ------------------------------------------------------------------------------- inputs
@@ -93,12 +81,6 @@ def check_compatible(base: Scenario, policies: Sequence[Scenario], files: Sequen
                 )
 
 
-def _treaty_status(scenario: Scenario) -> np.ndarray:
-    """``(n_steps, n_countries)`` treaty in force by step from dated treaty changes alone."""
-    states = CountryStates(load_countries(), scenario, Streams(0, 0)["treaty"])
-    return states.treaty_status(np.arange(scenario.n_steps))
-
-
 def first_difference(base: Scenario, policy: Scenario) -> str | None:
     """First month (``YYYY-MM``) at which a policy's inputs differ from the base's, if any.
 
@@ -115,7 +97,10 @@ def first_difference(base: Scenario, policy: Scenario) -> str | None:
     for name in a.__dataclass_fields__:
         x, y = getattr(a, name), getattr(b, name)
         differs |= (x != y).reshape(base.n_steps, -1).any(axis=1)
-    differs |= (_treaty_status(base) != _treaty_status(policy)).any(axis=1)
+    steps = np.arange(base.n_steps)
+    treaties_a = compile_treaties(base, countries).status(steps)
+    treaties_b = compile_treaties(policy, countries).status(steps)
+    differs |= (treaties_a != treaties_b).any(axis=1)
     if not differs.any():
         return None
     return iso_month(base.start_month + int(np.argmax(differs)))
@@ -151,15 +136,7 @@ def default_horizon(base: Scenario, policies: Sequence[Scenario]) -> tuple[tuple
 # ----------------------------------------------------------------------------- outcomes
 def outcome_values(monthly: pd.DataFrame, start: str, end: str) -> dict[str, float]:
     """Every outcome of one run over the horizon ``[start, end]``."""
-    out: dict[str, float] = {}
-    for o in OUTCOMES:
-        if o.name == "treaty_free_share":
-            abroad = period_value(monthly, "stock_abroad", start, end)
-            free = period_value(monthly, "stock_abroad_treaty_free", start, end)
-            out[o.name] = free / abroad if abroad > 0 else 0.0
-        else:
-            out[o.name] = period_value(monthly, o.name, start, end)
-    return out
+    return {name: period_value(monthly, name, start, end) for name in OUTCOMES}
 
 
 def outcome_table(
@@ -175,76 +152,7 @@ def outcome_table(
     return pd.DataFrame(rows)
 
 
-# ---------------------------------------------------------------------------- statistics
-def _resample_indices(seed: int, name: str, n: int, resamples: int) -> np.ndarray:
-    """``(resamples, n)`` replicate indices from the named stream ``name`` of ``seed``."""
-    return Streams(seed, 0)[name].generator().integers(0, n, size=(resamples, n))
-
-
-def bca_interval(d: np.ndarray, boot: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    """BCa interval of the mean of ``d`` from bootstrap means ``boot`` (Efron 1987).
-
-    Bias correction from the share of bootstrap means below the estimate (ties count half),
-    acceleration from the jackknife. Zero-variance data give ``(d[0], d[0])`` exactly.
-    """
-    if np.ptp(d) == 0:
-        return float(d[0]), float(d[0])
-    est, n, b = float(d.mean()), len(d), len(boot)
-    prop = (np.sum(boot < est) + 0.5 * np.sum(boot == est)) / b
-    z0 = float(ndtri(np.clip(prop, 0.5 / b, 1 - 0.5 / b)))
-    jack = (d.sum() - d) / (n - 1)
-    u = jack.mean() - jack
-    denom = 6.0 * float(np.sum(u**2)) ** 1.5
-    a = float(np.sum(u**3)) / denom if denom > 0 else 0.0
-    z = ndtri(np.array([(1 - level) / 2, (1 + level) / 2]))
-    q = ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
-    low, high = np.quantile(boot, q)
-    return float(low), float(high)
-
-
-def percentile_interval(boot: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    low, high = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
-    return float(low), float(high)
-
-
-def paired_effect(
-    base: np.ndarray, policy: np.ndarray, direction: int, idx: np.ndarray, idx_b: np.ndarray
-) -> dict[str, float]:
-    """Paired effect of one policy on one outcome, and the unpaired interval for contrast.
-
-    Args:
-        base, policy: outcome per replicate, aligned by replicate.
-        direction: +1 when more is better, -1 when less is better.
-        idx, idx_b: ``(resamples, n)`` bootstrap indices; the paired bootstrap and the base arm of
-            the unpaired bootstrap use ``idx``, the policy arm of the unpaired one uses ``idx_b``.
-
-    Returns:
-        estimate, low, high (BCa, paired), p_better (share of replicate pairs in which the policy
-        is better; ties count half), paired and unpaired percentile widths, means.
-    """
-    d = policy - base
-    boot = d[idx].mean(axis=1)
-    low, high = bca_interval(d, boot)
-    estimate = float(d[0]) if np.ptp(d) == 0 else float(d.mean())
-    signed = direction * d
-    p_better = (np.sum(signed > 0) + 0.5 * np.sum(signed == 0)) / len(d)
-    p_low, p_high = (estimate, estimate) if np.ptp(d) == 0 else percentile_interval(boot)
-    unpaired = policy[idx_b].mean(axis=1) - base[idx].mean(axis=1)
-    u_low, u_high = percentile_interval(unpaired)
-    return {
-        "estimate": estimate,
-        "low": low,
-        "high": high,
-        "p_better": float(p_better),
-        "base_mean": float(base.mean()),
-        "policy_mean": float(policy.mean()),
-        "paired_width": p_high - p_low,
-        "unpaired_low": u_low,
-        "unpaired_high": u_high,
-        "unpaired_width": u_high - u_low,
-    }
-
-
+# ---------------------------------------------------------------------------- effects
 def effects_table(
     outcomes: pd.DataFrame,
     base: str,
@@ -267,42 +175,19 @@ def effects_table(
         pol_rows = wide.loc[policy].sort_index()
         if list(pol_rows.index) != list(base_rows.index):
             raise CompareError(f"replicates of {policy!r} do not match the base's")
-        for o in OUTCOMES:
-            idx = _resample_indices(seed, f"compare.bootstrap.{policy}.{o.name}", n, resamples)
-            idx_b = _resample_indices(seed, f"compare.unpaired.{policy}.{o.name}", n, resamples)
+        for name in OUTCOMES:
+            o = BY_NAME[name]
+            idx = resample_indices(seed, f"compare.bootstrap.{policy}.{name}", n, resamples)
+            idx_b = resample_indices(seed, f"compare.unpaired.{policy}.{name}", n, resamples)
             stats = paired_effect(
-                base_rows[o.name].to_numpy(float), pol_rows[o.name].to_numpy(float),
+                base_rows[name].to_numpy(float), pol_rows[name].to_numpy(float),
                 o.direction, idx, idx_b,
             )  # fmt: skip
-            rows.append({"outcome": o.name, "policy": policy, **stats, "replicates": n,
+            rows.append({"outcome": name, "policy": policy, **stats, "replicates": n,
                          "direction": o.direction, "unit": o.unit})  # fmt: skip
     cols = ["outcome", "policy", "estimate", "low", "high", "p_better", "replicates"]
     df = pd.DataFrame(rows)
     return df[cols + [c for c in df.columns if c not in cols]]
-
-
-def narrowing(effects: pd.DataFrame) -> dict[str, Any]:
-    """How much narrower paired intervals are than unpaired ones, over outcomes a policy moved.
-
-    Rows whose paired differences vary (the policy changed the outcome in some replicate) and
-    whose unpaired width is positive count; ``narrower_by`` is ``1 - paired / unpaired`` width.
-    """
-    moved = effects[(effects["paired_width"] > 0) & (effects["unpaired_width"] > 0)]
-    ratio = 1.0 - moved["paired_width"] / moved["unpaired_width"]
-    untouched = effects[(effects["paired_width"] == 0) & (effects["unpaired_width"] > 0)]
-
-    def summary(r: pd.Series) -> dict[str, float] | None:
-        if r.empty:
-            return None
-        return {"median": float(r.median()), "min": float(r.min()), "max": float(r.max()),
-                "outcomes": int(len(r))}  # fmt: skip
-
-    return {
-        "method": "percentile bootstrap, paired vs two-sample, same runs and resample count",
-        "all_policies": summary(ratio),
-        "by_policy": {p: summary(ratio[moved["policy"] == p]) for p in effects["policy"].unique()},
-        "untouched_outcomes_zero_width": int(len(untouched)),
-    }
 
 
 # ---------------------------------------------------------------------------------- running
@@ -379,15 +264,12 @@ def run_comparison(
     Returns:
         The comparison folder.
     """
-    from sim.runs.runner import RESULTS_ROOT, execute
-
     began = time.perf_counter()
     base, policies = scenarios[0], list(scenarios[1:])
     if not policies:
         raise CompareError("give at least one policy scenario to compare with the base")
     check_compatible(base, policies, files[1:])
-    n = base.run.replicates if replicates is None else replicates
-    root = base.run.seed if seed is None else seed
+    n, root = resolve_replicates(base, replicates, seed)
     if horizon is None:
         (start, end), why = default_horizon(base, policies)
     else:
@@ -437,10 +319,6 @@ def write_comparison(
     began: float,
 ) -> Path:
     """Write the comparison folder atomically: tables, resolved scenarios, figures, report."""
-    from sim.compare import plots as compare_plots
-    from sim.runs.folders import atomic_folder, manifest, write_table
-    from sim.scenario.io import scenario_to_yaml
-
     summary = (
         outcomes.groupby(["scenario", "outcome"], sort=False)["value"]
         .describe(percentiles=[0.05, 0.5, 0.95])
@@ -457,12 +335,12 @@ def write_comparison(
             text = scenario_to_yaml(scenario)
             (tmp / "scenarios" / f"{label}.yaml").write_text(text, encoding="utf-8")
         (tmp / "plots").mkdir()
-        compare_plots.plot_comparison(timeseries, effects, labels, info["horizon"], tmp / "plots")
+        plot_comparison(timeseries, effects, labels, info["horizon"], tmp / "plots")
         info = manifest(
             scenarios[0], wall_seconds=time.perf_counter() - began,
             scenarios={lab: str(f) for lab, f in zip(labels, files, strict=True)}, **info,
         )  # fmt: skip
         (tmp / "manifest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
-        report = compare_plots.report_markdown(scenarios, files, labels, effects, summary, info)
+        report = report_markdown(scenarios, files, labels, effects, summary, info)
         (tmp / "report.md").write_text(report, encoding="utf-8")
     return Path(destination)

@@ -17,6 +17,8 @@ from scipy.special import gammaincinv, ndtri
 from sim.core import kernels, rules
 from sim.core.rng import Streams
 from sim.scenario.schema import Scenario
+from sim.world.countries import load_countries
+from sim.world.dates import iso_month
 
 CAREER_SHAPE = 4.0
 """Gamma shape of career length in office (assumption: careers cluster around their mean)."""
@@ -225,6 +227,7 @@ class OfficialPopulation:
                 ``scenario.start_month - MAX_TENURE_MONTHS`` to the end of the run.
         """
         self.world = scenario.world
+        self.start_month = scenario.start_month  # calendar month of step 0, for record()
         self.streams = streams
         self.offset = MAX_TENURE_MONTHS  # gains_index position of step 0
         self.gains_index = gains_index
@@ -369,7 +372,16 @@ class OfficialPopulation:
 
     # ------------------------------------------------------------------------ record view
     def record(self, official_id: int) -> dict[str, object]:
-        """A readable view of one official (state names, not codes)."""
+        """A readable view of one official: state names, ``YYYY-MM`` months and ISO3 codes.
+
+        Months are calendar months (``entered`` may precede the run's start for officials in
+        office when it begins); places are the ISO3 codes of the country table (``ROW`` for the
+        rest of the world). A month or place that does not apply (never fled, no family
+        abroad) is ``None``.
+
+        Raises:
+            KeyError: if no official has this id.
+        """
         i = int(official_id)
         if not 0 <= i < self.n:
             raise KeyError(f"no official with id {i} (ids run from 0 to {self.n - 1})")
@@ -383,17 +395,24 @@ class OfficialPopulation:
             how_name = ENDED_HOW[how]
         else:
             how_name = None
+        codes = load_countries().iso3
+        start = self.start_month
+
+        def place(index: int) -> str | None:
+            return codes[index] if index >= 0 else None
+
+        fled = int(self.fled_step[i])
         return {
             "official_id": i,
             "rank": int(self.rank[i]),
             "corrupt": bool(self.corrupt[i]),
-            "entry_step": int(self.entry_step[i]),
+            "entered": iso_month(start + int(self.entry_step[i])),
             "state": state.name.lower(),
-            "state_step": int(self.state_step[i]),
+            "state_since": iso_month(start + int(self.state_step[i])),
             "how": how_name,
-            "family_country": int(self.family_country[i]),
-            "destination": int(self.destination[i]),
-            "fled_step": int(self.fled_step[i]),
+            "family_country": place(int(self.family_country[i])),
+            "destination": place(int(self.destination[i])),
+            "fled": iso_month(start + fled) if fled >= 0 else None,
             "gains_usd": float(self.gains_usd[i]),
             "assets_taken_usd": float(self.assets_taken_usd[i]),
             "assets_recovered_usd": float(self.assets_recovered_usd[i]),

@@ -164,13 +164,13 @@ def destination_utility(
 ) -> np.ndarray:
     """Utility of each destination for each fleeing official (multinomial logit, McFadden 1974).
 
-    Country terms follow the reasons reported for destination choice (figures.md section 2): no
+    Country terms follow the reasons reported for destination choice (sources.md section 2): no
     treaty in force, low cooperation, a large diaspora, high income, investor-visa routes, courts
     that refuse removal to face the death penalty, distance, and fugitives already there (a
     network effect as in migration-network models, Massey et al. 1993). An official whose family
     already lives in a country gains ``family_abroad`` utility for it. Hasty escapes weigh distance
     ``hasty_distance_multiplier`` times more, favour neighbouring places (``hasty_neighbour``) and
-    ignore investor-visa routes (figures.md section 2: hasty escapes go to neighbouring countries).
+    ignore investor-visa routes (sources.md section 2: hasty escapes go to neighbouring countries).
 
     Args:
         countries: what officials see of the countries this month.
@@ -271,7 +271,7 @@ def move_on_probability(
 
     Two reasons: the host has turned risky (above ``move_on_threshold_per_year`` of total return
     hazard, the excess drives onward moves at ``move_on_per_year`` per threshold unit), and the
-    host is a transit point (Hong Kong and Macau served as such, figures.md section 2) left at
+    host is a transit point (Hong Kong and Macau served as such, sources.md section 2) left at
     ``transit_move_on_per_year``. Both are assumptions with no published functional form.
     """
     excess = np.maximum(total_return_rate - p.move_on_threshold_per_year, 0.0)

@@ -4,10 +4,17 @@
 of the cluster (kind, address, workers) for the manifest. Everything it starts it also stops.
 SLURM workers are submitted as batch jobs through dask-jobqueue (the optional ``slurm`` extra);
 the scheduler then runs inside this process and workers connect back to it.
+
+A ``--scheduler`` address is checked before use (:func:`check_address`), and the scheduler must
+answer within :data:`CONNECT_SECONDS` (:func:`probe_scheduler`): ``distributed.Client`` itself
+waits forever on an address that accepts connections and says nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +22,73 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.errors import ClusterError
+
+CONNECT_SECONDS = 10.0
+"""How long a ``--scheduler`` has to answer before the command gives up (exit status 2)."""
+
+_ADDRESS = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})$"
+)
+
+
+INPROC = "inproc://"
+"""Prefix of an in-process scheduler's address (a LocalCluster without processes)."""
+
+
+def check_address(address: str) -> str:
+    """A scheduler address such as ``tcp://HOST:PORT`` (or ``HOST:PORT``, or an in-process
+    ``inproc://...``), or ClusterError."""
+    if address.strip().startswith(INPROC):
+        return address.strip()
+    match = _ADDRESS.match(address.strip())
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise ClusterError(
+            f"--scheduler {address}: not a scheduler address; expected tcp://HOST:PORT"
+        )
+    return address.strip()
+
+
+def probe_scheduler(address: str, seconds: float | None = None) -> None:
+    """Check that a Dask scheduler answers at ``address`` within ``seconds``
+    (default :data:`CONNECT_SECONDS`).
+
+    An in-process scheduler (``inproc://``) lives in this very process and is not probed.
+
+    Raises:
+        ClusterError: a bad address, nothing listening, or something that is not a Dask
+            scheduler (no answer to an ``identity`` request in time).
+    """
+    # imported here: distributed takes seconds to import and only --scheduler needs it
+    from distributed.comm import connect
+
+    seconds = CONNECT_SECONDS if seconds is None else seconds
+    if check_address(address).startswith(INPROC):
+        return
+
+    async def identity() -> object:
+        comm = await connect(check_address(address), timeout=seconds)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    async def bounded() -> object:
+        return await asyncio.wait_for(identity(), seconds + 1)  # connect's own limit first
+
+    try:
+        reply = asyncio.run(bounded())
+    except TimeoutError:
+        raise ClusterError(
+            f"--scheduler {address}: cannot connect: no Dask scheduler answered within "
+            f"{seconds:.0f} s"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ClusterError(
+            f"--scheduler {address}: cannot connect within {seconds:.0f} s ({exc})"
+        ) from None
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise ClusterError(f"--scheduler {address}: answered, but is not a Dask scheduler")
 
 
 @dataclass(frozen=True)
@@ -39,7 +113,7 @@ def slurm_cluster(options: SlurmOptions, workers: int) -> Any:
         ClusterError: dask-jobqueue is not installed.
     """
     try:
-        from dask_jobqueue import SLURMCluster
+        from dask_jobqueue import SLURMCluster  # optional extra, only for --cluster slurm
     except ImportError:
         raise ClusterError(
             "--cluster slurm needs dask-jobqueue: pip install 'flightsim[slurm]'"
@@ -84,14 +158,14 @@ def open_client(
     Raises:
         ClusterError: the scheduler cannot be reached, or no worker arrived in time.
     """
-    import os
-
+    # distributed takes about a second to import; only commands that use a cluster need it
     from distributed import Client, LocalCluster
 
     cluster = None
     n = 1
     try:
         if scheduler:
+            probe_scheduler(scheduler)
             try:
                 client = Client(scheduler, timeout="20s")
             except OSError as exc:

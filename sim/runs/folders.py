@@ -1,8 +1,9 @@
 """Run folders: tidy tables, the resolved scenario and a manifest, written atomically.
 
-A folder is first built under a hidden temporary name beside its destination and renamed into
-place only when every file is complete, so an interrupted run leaves no half-written table. An
-existing folder of the same name is replaced in one rename.
+A folder is built by :func:`sim.files.atomic_folder` under a hidden temporary name beside its
+destination and renamed into place only when every file is complete, so an interrupted run
+leaves no half-written table. An existing folder is replaced only if flightsim wrote it: the
+manifest carries the ``"flightsim": "run"`` marker that :mod:`sim.files` recognises.
 """
 
 from __future__ import annotations
@@ -10,14 +11,10 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import json
-import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.core.metrics import DERIVED, FLOWS, STOCKS, values, yearly
+from sim.files import atomic_folder, marker
 from sim.runs.replicates import RunResult
 from sim.scenario.io import scenario_to_yaml
 from sim.scenario.schema import Scenario
@@ -83,8 +81,12 @@ def scenario_hash(scenario: Scenario) -> str:
 def manifest(
     scenario: Scenario, seed: int, replicates: int, wall_seconds: float, **extra: Any
 ) -> dict[str, Any]:
-    """The manifest of a run or comparison folder."""
+    """The manifest of a run or comparison folder.
+
+    Marked ``"flightsim": "run"`` unless ``extra`` names another kind (``flightsim="compare"``).
+    """
     return {
+        **marker("run"),
         "package": "flightsim",
         "version": __version__,
         "git_commit": git_commit(),
@@ -159,29 +161,6 @@ def write_table(folder: Path, stem: str, df: pd.DataFrame) -> None:
         df.to_csv(folder / f"{stem}.csv", index=False)
 
 
-@contextmanager
-def atomic_folder(destination: Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success move it to ``destination`` (replacing it)."""
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tmp-", dir=destination.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if destination.exists():
-        old = destination.parent / f".{destination.name}.old-{os.getpid()}"
-        os.replace(destination, old)
-    os.replace(tmp, destination)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def write_run_folder(
     destination: Path,
     scenario: Scenario,
@@ -198,7 +177,8 @@ def write_run_folder(
         if plot is not None:
             (tmp / "plots").mkdir()
             plot(all_tables, tmp / "plots")
-        (tmp / "manifest.json").write_text(json.dumps(run_manifest, indent=2), encoding="utf-8")
+        body = {**run_manifest, **marker("run")}
+        (tmp / "manifest.json").write_text(json.dumps(body, indent=2), encoding="utf-8")
     return Path(destination)
 
 

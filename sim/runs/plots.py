@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.core.metrics import BY_NAME, DERIVED, values  # noqa: E402
+from sim.core.metrics import BY_NAME, is_flow, values  # noqa: E402
 from sim.core.rules import CHANNELS  # noqa: E402
 
 PANELS = (
@@ -28,12 +28,23 @@ PANELS = (
 BAND = (0.05, 0.95)
 
 
+TITLES = {
+    "caught_or_returned": "caught in China or at the border, returned from abroad, or tried abroad",
+}
+"""Panel titles where the registry's description is shorter than the sum it names
+(``caught_or_returned`` also counts border captures and trials abroad)."""
+PROSECUTED_LABEL = "Fugitives tried in their host country (not a return, not stacked)"
+
+
 def _label(name: str) -> str:
-    if name in DERIVED:
-        return f"{name.replace('_', ' ')} (= {' + '.join(DERIVED[name])})"
-    unit = BY_NAME[name].unit
-    when = "per year" if BY_NAME[name].kind == "flow" else "end of year"
-    return f"{name.replace('_', ' ')} [{unit}, {when}]"
+    """Panel title of a metric: what it counts in words (from the registry), then its unit."""
+    metric = BY_NAME[name]
+    title = TITLES.get(name, metric.description.removesuffix(" at the end of the step"))
+    return (
+        f"{title} [{metric.unit} per year]"
+        if is_flow(name)
+        else (f"{title} [{metric.unit}, at year end]")
+    )
 
 
 def quantiles(yearly: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -55,9 +66,21 @@ def fan(ax: plt.Axes, yearly_by_scenario: Mapping[str, pd.DataFrame], name: str)
     ax.grid(alpha=0.3)
 
 
+def _save(fig: plt.Figure, path: Path) -> plt.Figure:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return fig
+
+
 def plot_flows_and_stocks(
     yearly_by_scenario: Mapping[str, pd.DataFrame], path: Path, names: Sequence[str] = PANELS
-) -> None:
+) -> plt.Figure:
+    """One panel per metric: median and 5-95% band of each scenario.
+
+    Returns:
+        The figure (already saved to ``path`` and closed), for inspection.
+    """
     cols = 2
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(11, 2.6 * rows), sharex=True)
@@ -67,49 +90,71 @@ def plot_flows_and_stocks(
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=8)
     fig.suptitle("Flows and stocks by year: median across replicates, band = 5-95%", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return _save(fig, path)
 
 
-def plot_destinations(countries: pd.DataFrame, path: Path, top: int = 8) -> None:
-    """Median stock of fugitives abroad by destination (the ``top`` largest, the rest grouped)."""
+def destination_bands(countries: pd.DataFrame, top: int = 8) -> pd.DataFrame:
+    """Median stock abroad by year, one column per band of the destinations figure.
+
+    Columns, bottom band first: the ``top`` largest destinations (by their peak and final
+    median; ``ROW`` is never among them), then ``other listed places``, then ``rest of the
+    world`` (the ROW agent) when the table has it.
+    """
     med = countries.groupby(["year", "iso3"])["stock_abroad"].median().unstack(fill_value=0.0)
     order = med.iloc[-1].add(med.max(), fill_value=0).sort_values(ascending=False).index
     keep = [c for c in order if c != "ROW"][:top]
     data = med[keep].copy()
     data["other listed places"] = med.drop(columns=[*keep, "ROW"], errors="ignore").sum(axis=1)
     if "ROW" in med.columns:
-        data["rest of world"] = med["ROW"]
+        data["rest of the world"] = med["ROW"]
+    return data
+
+
+def plot_destinations(countries: pd.DataFrame, path: Path, top: int = 8) -> plt.Figure:
+    """Median stock of fugitives abroad by destination (the ``top`` largest, the rest grouped).
+
+    Each band is labelled with its own column of :func:`destination_bands`.
+
+    Returns:
+        The figure (already saved to ``path`` and closed), for inspection.
+    """
+    data = destination_bands(countries, top)
     fig, ax = plt.subplots(figsize=(11, 4.5))
-    ax.stackplot(
-        data.index, data.T.to_numpy(), labels=[*keep, "other (incl. rest of world)"], alpha=0.85
-    )
+    ax.stackplot(data.index, data.T.to_numpy(), labels=list(data.columns), alpha=0.85)
     ax.set_title("Fugitives abroad by destination at year end (median across replicates)")
     ax.set_ylabel("officials")
     ax.legend(loc="upper left", fontsize=8, ncol=3)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return _save(fig, path)
 
 
-def plot_returns_by_channel(yearly: pd.DataFrame, path: Path) -> None:
-    """Median yearly returns by channel (and trials abroad), stacked."""
-    cols = [f"returned_{c}" for c in CHANNELS if c != "prosecution"] + ["prosecuted_abroad"]
-    med = yearly.groupby("year")[cols].median()
+def plot_returns_by_channel(yearly: pd.DataFrame, path: Path) -> plt.Figure:
+    """Median yearly returns by channel, stacked; trials abroad as a separate line.
+
+    A fugitive tried in the host country is not returned to China, so ``prosecuted_abroad`` is
+    drawn as its own line, not stacked on the returns.
+
+    Returns:
+        The figure (already saved to ``path`` and closed), for inspection.
+    """
+    cols = [f"returned_{c}" for c in CHANNELS if c != "prosecution"]
+    med = yearly.groupby("year")[[*cols, "prosecuted_abroad"]].median()
     fig, ax = plt.subplots(figsize=(11, 4))
     bottom = np.zeros(len(med))
+    handles = []
     for col in cols:
-        ax.bar(med.index, med[col], bottom=bottom, label=col.replace("returned_", ""), width=0.85)
+        bars = ax.bar(med.index, med[col], bottom=bottom, label=BY_NAME[col].label, width=0.85)
+        handles.append(bars)
         bottom += med[col].to_numpy()
-    ax.set_title("Fugitives returned from abroad by channel, per year (median across replicates)")
+    (line,) = ax.plot(
+        med.index, med["prosecuted_abroad"], color="black", marker=".", lw=1.2,
+        label=PROSECUTED_LABEL,
+    )  # fmt: skip
+    ax.set_title("Fugitives returned from abroad, by channel (median across replicates)")
     ax.set_ylabel("officials per year")
-    ax.legend(fontsize=8)
+    ax.legend(handles=[*handles, line], fontsize=8)
     ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return _save(fig, path)
 
 
 def plot_run(tables: Mapping[str, pd.DataFrame], folder: Path) -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.core.rng import Streams
 from sim.errors import InputError, ScenarioError
-from sim.runs.replicates import Task
+from sim.runs.replicates import Task, resolve_replicates
 from sim.scenario.io import with_overrides
 from sim.scenario.schema import Scenario
 
@@ -90,8 +90,7 @@ def posterior_tasks(
         ScenarioError: a drawn value the scenario schema rejects (names the file and field).
     """
     table = read_posterior(Path(path))
-    n = scenario.run.replicates if replicates is None else replicates
-    root = scenario.run.seed if seed is None else seed
+    n, root = resolve_replicates(scenario, replicates, seed)
     weights = table[WEIGHT].to_numpy()
     params = [c for c in table.columns if c != WEIGHT]
     tasks = []

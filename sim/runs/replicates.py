@@ -150,12 +150,29 @@ def run_task(task: Task) -> RunResult:
     return run(task.scenario, task.replicate, task.seed, task.params)
 
 
+def resolve_replicates(
+    scenario: Scenario, replicates: int | None = None, seed: int | None = None
+) -> tuple[int, int]:
+    """The number of replicates and the root seed: as given, else the scenario's.
+
+    Args:
+        scenario: supplies ``run.replicates`` and ``run.seed`` for what is not given.
+        replicates: number of replicates, or None.
+        seed: root seed, or None.
+
+    Returns:
+        ``(replicates, seed)``.
+    """
+    n = scenario.run.replicates if replicates is None else replicates
+    root = scenario.run.seed if seed is None else seed
+    return n, root
+
+
 def replicate_tasks(
     scenario: Scenario, replicates: int | None = None, seed: int | None = None
 ) -> list[Task]:
     """Tasks for replicates ``0..n-1`` of one scenario, all under one root seed."""
-    n = scenario.run.replicates if replicates is None else replicates
-    root = scenario.run.seed if seed is None else seed
+    n, root = resolve_replicates(scenario, replicates, seed)
     return [Task(scenario, k, root) for k in range(n)]
 
 

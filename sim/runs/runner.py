@@ -1,7 +1,11 @@
-"""Running a scenario's replicates in parallel with a progress bar, then writing its run folder."""
+"""Running a scenario's replicates in parallel with a progress bar, then writing its run folder.
+
+Local runs go to a :func:`sim.runs.pool.local_pool`, which never outlives the command.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -11,6 +15,7 @@ from tqdm import tqdm
 
 from sim.runs.folders import manifest, write_run_folder
 from sim.runs.plots import plot_run
+from sim.runs.pool import local_pool, stop_pool
 from sim.runs.replicates import RunResult, Task, default_jobs, replicate_tasks, run_many
 from sim.scenario.schema import Scenario
 
@@ -24,11 +29,26 @@ def execute(
     label: str = "runs",
     show_progress: bool = True,
 ) -> list[RunResult]:
-    """Run tasks with a progress bar (standard error) via :func:`sim.runs.replicates.run_many`."""
+    """Run tasks with a progress bar (standard error) via :func:`sim.runs.replicates.run_many`.
+
+    Without an ``executor`` and with more than one job and task, the runs go to a
+    :func:`local_pool`, stopped at once if the run is interrupted (Ctrl-C, an error).
+    """
+    jobs = default_jobs() if jobs is None else max(int(jobs), 1)
     with tqdm(
         total=len(tasks), desc=label, unit="run", disable=not show_progress, leave=False
     ) as bar:
-        return run_many(tasks, executor=executor, jobs=jobs, progress=bar.update)
+        if executor is not None or jobs == 1 or len(tasks) <= 1:
+            return run_many(tasks, executor=executor, jobs=jobs, progress=bar.update)
+        before = set(multiprocessing.active_children())
+        pool = local_pool(min(jobs, len(tasks)))
+        try:
+            results = run_many(tasks, executor=pool, progress=bar.update)
+        except BaseException:
+            stop_pool(pool, before)
+            raise
+        pool.shutdown()
+        return results
 
 
 def run_scenario(

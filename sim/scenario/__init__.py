@@ -1,5 +1,7 @@
 """Scenarios: the frozen, validated schema (``schema``), loading with ``extends`` and overrides
-(``io``), and the generated parameter documentation (``params_doc``).
+(``io``), the strict YAML 1.2 reader of every input file (``strict_yaml``), what a run would
+cost and the limits refused (``limits``), and the generated parameter documentation
+(``params_doc``).
 
 May use: :mod:`sim.world`, :mod:`sim.errors`. Never imports the model or anything above it.
 """

@@ -17,19 +17,19 @@ import argparse
 import csv
 import difflib
 import io
-import os
 import re
 import sys
-import tempfile
 import typing
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from sim.files import write_atomic
 from sim.scenario.schema import SCHEDULES, Policy, Run, World
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
@@ -139,8 +139,6 @@ def calibrated_sources(folder: Path = CALIBRATION) -> dict[str, str]:
     Reads ``calibration/targets.yaml`` (priors) and ``calibration/fitted.yaml`` (posterior
     medians, which the baseline extends); empty when they are absent (an installed package).
     """
-    import yaml
-
     targets, fitted = folder / "targets.yaml", folder / "fitted.yaml"
     if not targets.exists() or not fitted.exists():
         return {}
@@ -160,7 +158,7 @@ def calibrated_sources(folder: Path = CALIBRATION) -> dict[str, str]:
         name = prior["parameter"]
         value = values.get(name, "?")
         out[name] = (
-            f"calibrated to figures.md section 1 by ABC-SMC: baseline {value} "
+            f"calibrated to sources.md section 1 by ABC-SMC: baseline {value} "
             f"(calibration/fitted.yaml), prior {prior['distribution']} "
             f"[{prior['low']}, {prior['high']}]"
         )
@@ -325,10 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 1 if stale else 0
     if stale:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(replace_blocks(text))
-        os.replace(tmp, path)
+        write_atomic(path, replace_blocks(text))
     print(f"{path}: {', '.join(stale) or 'nothing'} rewritten")
     return 0
 

@@ -10,9 +10,19 @@ error messages with the file name) lives in :mod:`sim.scenario.io`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.world.dates import check_date, month_of
 
@@ -37,9 +47,79 @@ def doc(meaning: str, unit: str, source: str = PROVISIONAL) -> dict:
 
 
 class Frozen(BaseModel):
-    """Base: immutable, unknown keys are errors."""
+    """Base: immutable, unknown keys are errors, numbers finite and never written as text.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Pydantic would turn ``"5e-2"`` into 0.05, ``true`` into 1.0 and ``"yes"`` into True; here
+    a number field takes only numbers (an integer where a float is expected is fine) and a
+    yes/no field only ``true`` or ``false``. NaN and infinity are refused everywhere.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_scalars(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        problems: list[InitErrorDetails] = []
+        for name, field in cls.model_fields.items():
+            key = field.alias or name
+            if key not in data:
+                continue
+            kind, value = _scalar_kind(cls, name), data[key]
+            if isinstance(kind, tuple) and isinstance(value, list | tuple):
+                items = [((key, i), kind[0], item) for i, item in enumerate(value)]
+            else:
+                items = [((key,), kind, value)]
+            for loc, want, item in items:
+                problem = _scalar_problem(want, item)
+                if problem:
+                    error = PydanticCustomError("value_error", "{problem}", {"problem": problem})
+                    problems.append(InitErrorDetails(type=error, loc=loc, input=item))
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return data
+
+
+_KINDS: dict[tuple[type, str], Any] = {}
+
+
+def _scalar_kind(model: type[BaseModel], name: str) -> Any:
+    """``"number"``, ``"whole number"``, ``"bool"``, a 1-tuple of one for tuples, or None."""
+    key = (model, name)
+    if key not in _KINDS:
+        _KINDS[key] = _kind_of(model.model_fields[name].annotation)
+    return _KINDS[key]
+
+
+def _kind_of(annotation: Any) -> Any:
+    if get_origin(annotation) is Annotated:
+        return _kind_of(get_args(annotation)[0])
+    if annotation is bool:
+        return "bool"
+    if annotation is int:
+        return "whole number"
+    if annotation is float:
+        return "number"
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is tuple and args:
+        kinds = {_kind_of(a) for a in args if a is not Ellipsis}
+        return (kinds.pop(),) if len(kinds) == 1 and None not in kinds else None
+    if origin in (Union, UnionType):
+        kinds = {_kind_of(a) for a in args if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 and None not in kinds else None
+    return None
+
+
+def _scalar_problem(kind: Any, value: Any) -> str | None:
+    """Why ``value`` is refused for a field of ``kind`` (text or booleans as numbers, anything
+    but true/false as a boolean), or None."""
+    if kind in ("number", "whole number") and isinstance(value, str | bool):
+        shown = str(value).lower() if isinstance(value, bool) else "text " + repr(value)[:60]
+        return f"expected a {kind}, got {shown}"
+    if kind == "bool" and not isinstance(value, bool):
+        return f"expected true or false, got {repr(value)[:60]}"
+    return None
 
 
 # --------------------------------------------------------------------------------------- meta
@@ -56,7 +136,7 @@ class Meta(Frozen):
 class Run(Frozen):
     # fmt: off
     start: Date = Field(
-        "1978-01", **doc("first simulated month", "ISO month", "figures.md section 3 (1978)"))
+        "1978-01", **doc("first simulated month", "ISO month", "sources.md section 3 (1978)"))
     end: Date = Field(
         "2030-12", **doc("last simulated month (inclusive)", "ISO month", "convention"))
     scale: Annotated[int, Field(ge=1)] = Field(
@@ -307,9 +387,9 @@ Schedule = tuple[Step, ...]
 
 class LeniencyWindow(Frozen):
     # fmt: off
-    start: Date = Field(**doc("first month of the offer", "ISO date", "figures.md section 3"))
+    start: Date = Field(**doc("first month of the offer", "ISO date", "sources.md section 3"))
     end: Date = Field(
-        **doc("last month of the offer (inclusive)", "ISO date", "figures.md section 3"))
+        **doc("last month of the offer (inclusive)", "ISO date", "sources.md section 3"))
     strength: NonNegative = Field(
         1.0,
         **doc("strength of the offer (overlaps: the strongest)", "intensity >= 0", "assumption"))
@@ -328,7 +408,7 @@ class Pledge(Frozen):
     # fmt: off
     name: str = Field(**doc("label of the pledge", "text", "convention"))
     date: Date = Field(
-        **doc("month from which the pledge holds", "ISO date", "figures.md section 3"))
+        **doc("month from which the pledge holds", "ISO date", "sources.md section 3"))
     members: Literal["apec", "g20", "apec_and_g20"] | tuple[str, ...] = Field(
         **doc("apec, g20, apec_and_g20 or ISO3 codes", "members", "countries.csv (apec, g20)"))
     pledge_level: Probability = Field(
@@ -340,6 +420,16 @@ class Pledge(Frozen):
     legal_assistance: Probability = Field(
         0.0, **doc("commitment to legal assistance", "0-1 score", "assumption"))
     # fmt: on
+
+    @field_validator("members", mode="wrap")
+    @classmethod
+    def _members(cls, value: Any, handler: Any) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise ValueError(
+                "expected 'apec', 'g20', 'apec_and_g20' or a list of ISO3 codes"
+            ) from None
 
 
 class TreatyChange(Frozen):
@@ -365,27 +455,27 @@ class Policy(Frozen):
     # fmt: off
     campaign: Schedule = Field(
         (),
-        **doc("domestic anti-corruption campaign", "intensity schedule", "figures.md section 3"))
+        **doc("domestic anti-corruption campaign", "intensity schedule", "sources.md section 3"))
     pursuit: Schedule = Field(
-        (), **doc("international pursuit effort", "intensity schedule", "figures.md section 3"))
+        (), **doc("international pursuit effort", "intensity schedule", "sources.md section 3"))
     persuasion_program: Schedule = Field(
-        (), **doc("persuasion-to-return programme", "intensity schedule", "figures.md section 3"))
+        (), **doc("persuasion-to-return programme", "intensity schedule", "sources.md section 3"))
     diplomatic_pressure: Schedule = Field(
-        (), **doc("diplomatic pressure on hosts", "intensity schedule", "figures.md section 3"))
+        (), **doc("diplomatic pressure on hosts", "intensity schedule", "sources.md section 3"))
     exit_controls: Schedule = Field(
         (),
         **doc(
             "exit controls (passports, border checks)",
             "intensity schedule",
-            "figures.md section 3"))
+            "sources.md section 3"))
     naked_official_rules: Schedule = Field(
         (),
         **doc(
             "rules on officials with family abroad",
             "intensity schedule",
-            "figures.md section 3"))
+            "sources.md section 3"))
     trial_in_absentia: Schedule = Field(
-        (), **doc("trial in absentia available", "intensity schedule", "figures.md section 3"))
+        (), **doc("trial in absentia available", "intensity schedule", "sources.md section 3"))
     asset_confiscation: Schedule = Field(
         (),
         **doc(
@@ -395,9 +485,9 @@ class Policy(Frozen):
     coercion: Schedule = Field(
         (), **doc("coercive pursuit on foreign soil", "intensity schedule", "assumption"))
     leniency_windows: tuple[LeniencyWindow, ...] = Field(
-        (), **doc("offers of leniency for surrender", "list of windows", "figures.md section 3"))
+        (), **doc("offers of leniency for surrender", "list of windows", "sources.md section 3"))
     pledges: tuple[Pledge, ...] = Field(
-        (), **doc("multilateral no-safe-haven pledges", "list of pledges", "figures.md section 3"))
+        (), **doc("multilateral no-safe-haven pledges", "list of pledges", "sources.md section 3"))
     # fmt: on
     treaties: Treaties = Treaties()
 

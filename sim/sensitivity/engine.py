@@ -28,12 +28,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from tqdm import tqdm
 
 from sim.errors import SweepError
+from sim.files import LOCK_NAME, clean_stale_temporaries, marker, write_atomic
+from sim.runs.adapter import PeriodOutputs, ScenarioAdapter
+from sim.scenario.io import with_overrides
+from sim.scenario.schema import Scenario
+from sim.sensitivity.methods import METHODS
+from sim.sensitivity.models import RunFunction
 from sim.sensitivity.sweep import LoadedSweep, Output, resolve_model
-
-RunFunction = Callable[..., Mapping[str, float]]
-"""``f(values: {name: float}, seed: int, replicate: int, **options) -> {output: float}``."""
 
 RUNS_FOLDER = "runs"
 KEY_COLUMNS = ("run", "sample", "replicate", "seed", "status", "error", "wall_seconds", "worker")
@@ -59,31 +63,15 @@ def sample_points(
 
     Args:
         problem: SALib problem dictionary (``names``, ``bounds``, ``dists``, optional ``groups``).
-        method: ``sobol``, ``morris`` or ``fast``.
-        n: base sample size (Sobol' base points, Morris trajectories, FAST points per curve).
-            eFAST search curves cannot be halved for the convergence check, so an independent
-            check design of ``n // 2`` points per curve (its seed derived from the sweep seed)
-            follows the main design: eFAST sweeps cost 1.5 n D runs.
+        method: ``sobol``, ``morris`` or ``fast`` (see :mod:`sim.sensitivity.methods`).
+        n: base sample size (Sobol' base points, Morris trajectories, FAST points per curve;
+            eFAST adds a check design of ``n // 2`` points per curve, so it costs 1.5 n D runs).
         seed: the sweep seed.
         options: :class:`~sim.sensitivity.sweep.Analysis` (second order, Morris levels, FAST M).
     """
-    from SALib.sample import fast_sampler, morris
-    from SALib.sample import sobol as sobol_sampler
-
-    if method == "sobol":
-        return sobol_sampler.sample(
-            dict(problem), n, calc_second_order=options.second_order, scramble=True, seed=seed
-        )
-    if method == "morris":
-        return morris.sample(dict(problem), n, num_levels=options.morris_levels, seed=seed)
-    if method == "fast":
-        main = fast_sampler.sample(dict(problem), n, M=options.fast_harmonics, seed=seed)
-        check_seed = int(np.random.SeedSequence([seed, 0x68616C66]).generate_state(1)[0])
-        check = fast_sampler.sample(
-            dict(problem), n // 2, M=options.fast_harmonics, seed=check_seed
-        )
-        return np.vstack([main, check])
-    raise ValueError(f"unknown method {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    return METHODS[method].sample(problem, n, seed, options)
 
 
 @dataclass
@@ -138,7 +126,8 @@ def plan_from_sweep(loaded: LoadedSweep) -> Plan:
     problem = sweep.problem()
     X = sample_points(problem, sweep.method, sweep.sample_size, sweep.seed, sweep.analysis)
     if sweep.model == "flightsim":
-        model: RunFunction = ScenarioModel(loaded.base_raw, str(loaded.file), sweep.outputs)
+        assert loaded.base is not None
+        model: RunFunction = ScenarioModel(loaded.base, str(loaded.file), sweep.outputs)
     else:
         model = ModelWithOptions(resolve_model(sweep.model), sweep.model_options)
     return Plan(
@@ -163,33 +152,29 @@ def plan_from_sweep(loaded: LoadedSweep) -> Plan:
 class ScenarioModel:
     """The flightsim model as a per-run function: sampled values -> scalar outputs.
 
-    Sets each dotted path in the raw base scenario, validates it as a scenario, runs one
-    replicate with the given seed and reads each output with :func:`sim.core.metrics.period_value`.
-    The event log is switched off (no output needs it).
+    A :class:`~sim.runs.adapter.ScenarioAdapter` over the sweep's base scenario (event log off:
+    no output needs it) that reads each output with :func:`sim.core.metrics.period_value`.
+
+    Args:
+        base: the sweep's resolved base scenario.
+        file: the sweep file (named when a sampled value is rejected).
+        outputs: the sweep's outputs (each a metric over a period).
     """
 
-    def __init__(self, base_raw: Mapping[str, Any], file: str, outputs: Sequence[Output]) -> None:
-        self.base_raw = dict(base_raw)
-        self.base_raw["run"] = {**dict(self.base_raw.get("run", {})), "event_log": False}
-        self.file = file
-        self.outputs = tuple(outputs)
+    def __init__(self, base: Scenario, file: str, outputs: Sequence[Output]) -> None:
+        measured = []
+        for o in outputs:
+            assert o.metric is not None and o.period is not None
+            measured.append((o.label, o.metric, o.period[0], o.period[1]))
+        quiet = with_overrides(base, {"run.event_log": False}, file=file)
+        self.adapter = ScenarioAdapter(quiet, file, PeriodOutputs(measured))
 
     def __call__(self, values: Mapping[str, float], seed: int, replicate: int) -> dict[str, float]:
-        from sim.core.metrics import period_value
-        from sim.runs.replicates import run
-        from sim.scenario.io import apply_overrides, validate
-
-        scenario = validate(apply_overrides(self.base_raw, values), Path(self.file))
-        monthly = run(scenario, replicate=replicate, seed=seed).monthly
-        out = {}
-        for o in self.outputs:
-            assert o.metric is not None and o.period is not None
-            out[o.label] = period_value(monthly, o.metric, o.period[0], o.period[1])
-        return out
+        return self.adapter(values, replicate, seed)
 
 
 class ModelWithOptions:
-    """A per-run function imported by name, called with the sweep's ``model_options``."""
+    """A registered per-run function, called with the sweep's ``model_options``."""
 
     def __init__(self, function: RunFunction, options: Mapping[str, Any]) -> None:
         self.function = function
@@ -199,34 +184,6 @@ class ModelWithOptions:
         self, values: Mapping[str, float], seed: int, replicate: int
     ) -> Mapping[str, float]:
         return self.function(values, seed, replicate, **self.options)
-
-
-def ishigami(
-    values: Mapping[str, float],
-    seed: int,
-    replicate: int,
-    a: float = 7.0,
-    b: float = 0.1,
-    noise: float = 0.0,
-    sleep: float = 0.0,
-    fail_above: float | None = None,
-) -> dict[str, float]:
-    """Ishigami-Homma test function (known Sobol' indices) as a per-run function.
-
-    ``y = sin x1 + a sin^2 x2 + b x3^4 sin x1`` with ``x_i ~ U(-pi, pi)``; for a=7, b=0.1:
-    S1 = (0.3139, 0.4424, 0), ST = (0.5576, 0.4424, 0.2437) (Ishigami and Homma 1990; Saltelli
-    et al. 2008, p. 179). ``noise`` adds a normal term keyed by (seed, replicate); ``sleep``
-    makes a run take time (fault tests); ``fail_above`` raises when x1 exceeds it.
-    """
-    x1, x2, x3 = (float(values[k]) for k in ("x1", "x2", "x3"))
-    if sleep:
-        time.sleep(sleep)
-    if fail_above is not None and x1 > fail_above:
-        raise ValueError(f"x1 = {x1:.3f} is above {fail_above} (deliberate failure)")
-    y = math.sin(x1) + a * math.sin(x2) ** 2 + b * x3**4 * math.sin(x1)
-    if noise:
-        y += noise * float(np.random.default_rng([seed, replicate]).standard_normal())
-    return {"y": y}
 
 
 # ------------------------------------------------------------------------------------ batches
@@ -287,6 +244,10 @@ def split_batches(runs: Sequence[int], size: int) -> list[list[int]]:
 def prepare_folder(folder: Path, plan: Plan, resume: bool) -> None:
     """Create a sweep folder, or check that an existing one holds this very sweep.
 
+    Call it holding the folder's :class:`sim.files.FolderLock` (the lock file is the only
+    thing a new sweep folder may already hold). Chunks half-written by a killed driver are
+    removed (:func:`sim.files.clean_stale_temporaries`).
+
     Raises:
         SweepError: ``resume`` without a folder, or the folder belongs to another sweep.
     """
@@ -298,18 +259,18 @@ def prepare_folder(folder: Path, plan: Plan, resume: bool) -> None:
                 f"{folder}: holds another sweep ({held.get('name')}, sample size "
                 f"{held.get('sample_size')}); choose another --out"
             )
-        for tmp in (folder / RUNS_FOLDER).glob(".*.tmp*"):
-            tmp.unlink(missing_ok=True)
+        clean_stale_temporaries(folder / RUNS_FOLDER)
         return
     if resume:
         raise SweepError(f"{folder}: --resume needs an existing sweep folder")
-    if folder.exists() and any(folder.iterdir()):
+    if folder.exists() and any(p.name != LOCK_NAME for p in folder.iterdir()):
         raise SweepError(f"{folder}: exists and is not a sweep folder; choose another --out")
     (folder / RUNS_FOLDER).mkdir(parents=True, exist_ok=True)
     samples = pd.DataFrame(plan.X, columns=plan.names)
     samples.insert(0, "sample", np.arange(plan.n_samples))
-    samples.to_parquet(folder / "samples.parquet", index=False)
+    write_atomic(folder / "samples.parquet", samples.to_parquet(index=False))
     record = {
+        **marker("sensitivity"),
         "name": plan.name,
         "fingerprint": plan.fingerprint,
         "method": plan.method,
@@ -320,28 +281,14 @@ def prepare_folder(folder: Path, plan: Plan, resume: bool) -> None:
         "seed": plan.seed,
         "sweep": plan.describe,
     }
-    _atomic_write(info, json.dumps(record, indent=2).encode("utf-8"))
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.parent / f".{path.name}.tmp{os.getpid()}"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomic(info, json.dumps(record, indent=2))
 
 
 def write_chunk(folder: Path, table: pd.DataFrame) -> Path:
     """Write one finished batch as ``runs/chunk-<first>-<last>.parquet``, atomically."""
     runs = table["run"].to_numpy()
     dest = folder / RUNS_FOLDER / f"chunk-{runs.min():09d}-{runs.max():09d}.parquet"
-    tmp = dest.parent / f".{dest.name}.tmp{os.getpid()}"
-    table.to_parquet(tmp, index=False)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, dest)
-    return dest
+    return write_atomic(dest, table.to_parquet(index=False))
 
 
 def chunk_files(folder: Path) -> list[Path]:
@@ -404,8 +351,8 @@ def execute(
         batch_size: runs per task (default: :meth:`Plan.default_batch_size`).
         on_chunk: called with each chunk written.
     """
+    # distributed takes about a second to import; analysing a finished sweep does not need it
     from distributed import as_completed
-    from tqdm import tqdm
 
     began = time.perf_counter()
     done = finished_runs(folder)

@@ -11,14 +11,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-SHOWN = {"sobol": ("S1", "ST"), "fast": ("S1", "ST"), "morris": ("mu_star", "sigma")}
+from sim.sensitivity.methods import METHODS  # noqa: E402
+
 LABELS = {"S1": "first order S1", "ST": "total ST", "mu_star": "mu*", "sigma": "sigma"}
 
 
 def index_bars(table: pd.DataFrame, output: str, method: str, path: Path) -> None:
     """Horizontal bars of one output's indices (full sample) with their intervals."""
     full = table[(table["output"] == output) & (table["sample"] == "full")]
-    kinds = [k for k in SHOWN[method] if k in set(full["index"])]
+    kinds = [k for k in METHODS[method].SHOWN if k in set(full["index"])]
     params = list(dict.fromkeys(full["parameter"]))
     height = 0.8 / max(len(kinds), 1)
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.45 * len(params) * max(len(kinds), 1) ** 0.5))
@@ -30,7 +31,9 @@ def index_bars(table: pd.DataFrame, output: str, method: str, path: Path) -> Non
     ax.set_yticks(y + height * (len(kinds) - 1) / 2, params, fontsize=8)
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_xlabel("index (bars: 95% bootstrap interval)" if method != "morris" else "mu*, sigma")
+    ax.set_xlabel(
+        "index (bars: 95% bootstrap interval)" if METHODS[method].SHARES else "mu*, sigma"
+    )
     ax.set_title(f"{output} ({method})", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()

@@ -11,8 +11,8 @@ interval's half-width; the next sample size is the one that brings the widest in
 
 from __future__ import annotations
 
+import json
 import math
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,10 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import AnalysisIncomplete
+from sim.runs.folders import dependency_versions, git_commit
 from sim.sensitivity.engine import Plan, analysis_seed, read_runs
+from sim.sensitivity.methods import METHODS
+from sim.sensitivity.plots import convergence_plot, index_bars
 
 MAX_WIDTH = 0.1
 """Widest acceptable interval (full width, in index units; Morris mu* relative to the largest)."""
@@ -94,113 +97,17 @@ def collect_outputs(folder: Path, plan: Plan) -> dict[str, np.ndarray]:
     return {o: means[f"out.{o}"].to_numpy() for o in plan.outputs}
 
 
-def _rows_per_unit(plan: Plan) -> int:
-    """Design rows per Sobol' base point / Morris trajectory / eFAST curve point block."""
-    from SALib.util import extract_group_names
-
-    _, d = extract_group_names(plan.problem)
-    if plan.method == "sobol":
-        return 2 * d + 2 if plan.options.second_order else d + 2
-    if plan.method == "morris":
-        return d + 1
-    return plan.problem["num_vars"]
-
-
 def analyse(plan: Plan, Y: np.ndarray, half: bool = False) -> pd.DataFrame:
     """Indices of one output as a tidy table (``half``: on the first half of the design)."""
-    from SALib.util import extract_group_names
-
-    opts = plan.options
-    seed = analysis_seed(plan.seed)
-    names, _ = extract_group_names(plan.problem)
-    n = plan.base_size // 2 if half else plan.base_size
-    rows: list[tuple] = []
-
-    def add(index: str, labels, value, conf) -> None:
-        for label, v, c in zip(
-            labels, np.asarray(value, float), np.asarray(conf, float), strict=True
-        ):
-            rows.append((index, label, float(v), float(c)))
-
-    if plan.method == "sobol":
-        from SALib.analyze import sobol
-
-        k = n * _rows_per_unit(plan)
-        si = sobol.analyze(
-            dict(plan.problem),
-            Y[:k],
-            calc_second_order=opts.second_order,
-            num_resamples=opts.num_resamples,
-            conf_level=opts.conf_level,
-            seed=seed,
-        )
-        add("S1", names, si["S1"], si["S1_conf"])
-        add("ST", names, si["ST"], si["ST_conf"])
-        if opts.second_order:
-            for i in range(len(names)):
-                for j in range(i + 1, len(names)):
-                    add("S2", [f"{names[i]} x {names[j]}"], [si["S2"][i, j]], [si["S2_conf"][i, j]])
-    elif plan.method == "morris":
-        from SALib.analyze import morris
-
-        k = n * _rows_per_unit(plan)
-        si = morris.analyze(
-            dict(plan.problem),
-            plan.X[:k],
-            Y[:k],
-            num_resamples=opts.num_resamples,
-            conf_level=opts.conf_level,
-            num_levels=opts.morris_levels,
-            seed=seed,
-        )
-        add("mu_star", names, si["mu_star"], si["mu_star_conf"])
-        add("sigma", names, si["sigma"], _sigma_conf(plan, Y[:k], k, seed))
-        add("mu", names, si["mu"], np.full(len(names), np.nan))
-    else:
-        from SALib.analyze import fast
-
-        # eFAST curves cannot be halved: the "half" is the sweep's independent check design of
-        # N/2 points per curve, stored after the main design (see sample_points).
-        main = plan.base_size * plan.problem["num_vars"]
-        part = Y[main:] if half else Y[:main]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            si = fast.analyze(
-                dict(plan.problem),
-                part,
-                M=opts.fast_harmonics,
-                num_resamples=opts.num_resamples,
-                conf_level=opts.conf_level,
-                seed=seed,
-            )
-        add("S1", names, si["S1"], si["S1_conf"])
-        add("ST", names, si["ST"], si["ST_conf"])
-    table = pd.DataFrame(rows, columns=["index", "parameter", "value", "conf"])
+    method = METHODS[plan.method]
+    X, Y = method.design_part(plan.problem, plan.X, Y, plan.base_size, half, plan.options)
+    table = method.analyze(plan.problem, X, Y, analysis_seed(plan.seed), plan.options)
     table.insert(0, "method", plan.method)
     table["low"] = table["value"] - table["conf"]
     table["high"] = table["value"] + table["conf"]
     table["sample"] = "half" if half else "full"
-    table["n"] = n
+    table["n"] = plan.base_size // 2 if half else plan.base_size
     return table
-
-
-def _sigma_conf(plan: Plan, Y: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Bootstrap half-width of Morris sigma, resampling trajectories (ungrouped designs only)."""
-    from SALib.analyze.morris import _compute_elementary_effects
-    from SALib.util import _compute_delta
-    from scipy.stats import norm
-
-    d = plan.problem["num_vars"]
-    if "groups" in plan.problem and list(plan.problem["groups"]) != list(plan.problem["names"]):
-        return np.full(len(set(plan.problem["groups"])), np.nan)
-    ee = _compute_elementary_effects(
-        plan.X[:k], Y, d + 1, _compute_delta(plan.options.morris_levels)
-    )
-    r = ee.shape[1]
-    rng = np.random.default_rng([seed, 0x5167])
-    picks = rng.integers(0, r, size=(plan.options.num_resamples, r))
-    boot = np.stack([ee[:, p].std(axis=1, ddof=1) for p in picks])
-    return norm.ppf(0.5 + plan.options.conf_level / 2) * boot.std(axis=0, ddof=1)
 
 
 def indices(plan: Plan, outputs: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -216,9 +123,7 @@ def indices(plan: Plan, outputs: dict[str, np.ndarray]) -> pd.DataFrame:
 
 def checked_indices(plan: Plan) -> list[str]:
     """Which indices the convergence check looks at."""
-    if plan.method == "morris":
-        return ["mu_star"]
-    return ["S1", "ST", "S2"] if plan.options.second_order else ["S1", "ST"]
+    return METHODS[plan.method].checked(plan.options)
 
 
 def convergence(plan: Plan, table: pd.DataFrame) -> pd.DataFrame:
@@ -232,7 +137,7 @@ def convergence(plan: Plan, table: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index()
     out = out[out["index"].isin(checked_indices(plan))].reset_index(drop=True)
     scale = np.ones(len(out))
-    if plan.method == "morris":
+    if not METHODS[plan.method].SHARES:  # effects in output units: relative to the largest
         top = out.groupby("output")["value"].transform(lambda v: max(float(np.nanmax(v)), 1e-300))
         scale = top.to_numpy()
     out["width"] = 2 * out["conf"] / scale
@@ -252,10 +157,7 @@ def recommended_size(plan: Plan, conv: pd.DataFrame) -> int:
     factor = (widest / MAX_WIDTH) ** 2 if widest > 0 else 1.0
     if conv["moved_too_much"].any():
         factor = max(factor, 2.0)
-    target = max(int(math.ceil(n * factor)), 2 * n)
-    if plan.method == "sobol":
-        target = 1 << (target - 1).bit_length()
-    return target
+    return METHODS[plan.method].next_size(max(int(math.ceil(n * factor)), 2 * n))
 
 
 # ------------------------------------------------------------------------------ writing it out
@@ -283,7 +185,7 @@ def _headline(plan: Plan, table: pd.DataFrame, main: str) -> list[str]:
         lead = ", ".join(f"`{p}`" for p in rivals[:4])
         text = f"- `{output}`: {'led by' if len(rivals) == 1 else 'led jointly by'} {lead}"
         text += f" ({main} {_fmt(top['value'], top['conf'])})"
-        if plan.method != "morris":
+        if METHODS[plan.method].SHARES:
             small = part[part["high"] < 0.05]["parameter"].tolist()
             if small:
                 text += f"; {main} below 0.05 for {len(small)} of {len(part)} parameters"
@@ -297,7 +199,7 @@ def report_markdown(
     """The sweep's ``report.md``: setup, verdict, ranked indices per output, flagged indices."""
     flagged = conv[conv["flagged"]]
     verdict = "converged" if flagged.empty else "NOT converged"
-    main, second = ("mu_star", "sigma") if plan.method == "morris" else ("ST", "S1")
+    main, second = METHODS[plan.method].MAIN, METHODS[plan.method].SECOND
     lines = [
         f"# Sensitivity sweep `{plan.name}`",
         "",
@@ -392,11 +294,6 @@ def write_results(
     Raises:
         IncompleteSweep: see :func:`collect_outputs`.
     """
-    import json
-
-    from sim.runs.folders import dependency_versions, git_commit
-    from sim.sensitivity.plots import convergence_plot, index_bars
-
     outputs = collect_outputs(folder, plan)
     table = indices(plan, outputs)
     conv = convergence(plan, table)

@@ -1,14 +1,19 @@
 """Sweep files: a base scenario, the parameters to vary, the outputs, the method and the seed.
 
-A sweep file (``scenarios/sweeps/*.yaml``) is parsed with ``yaml.safe_load`` at the edge and
-validated into frozen pydantic models that forbid unknown keys, like scenarios. Every failure is
-a :class:`~sim.scenario.io.ScenarioError` naming the file and the dotted field path, which the
-command line prints on one line (exit status 2).
+A sweep file (``scenarios/sweeps/*.yaml``) is parsed strictly (YAML 1.2, plain data:
+:func:`sim.scenario.io.read_yaml`) at the edge and validated into frozen pydantic models that
+forbid unknown keys, like scenarios. Every failure is a :class:`~sim.scenario.io.ScenarioError`
+naming the file and the dotted field path, which the command line prints on one line (exit
+status 2).
 
 Parameters are dotted paths into the resolved base scenario; list items are reached with an
 index (``policy.pledges[2].compliance``). A sampled point is applied to the raw mapping
 (:func:`sim.scenario.io.apply_overrides`) and then validated as a whole scenario, so a sampled
-value the scenario schema rejects is caught.
+value the scenario schema rejects is caught. At load time each parameter's range is checked
+against the schema: both ends of a bounded distribution, an interior point that is not a whole
+number (unless ``integer: true``), and for an unbounded distribution (``norm``, ``lognorm``)
+values far out on each side, so a parameter with limits cannot be given one. ``model`` names a
+registered model (:mod:`sim.sensitivity.models`); nothing is imported by name from a file.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.core.metrics import all_names
 from sim.errors import ScenarioError
@@ -32,13 +37,14 @@ from sim.scenario.io import (
     validation_error,
 )
 from sim.scenario.schema import Frozen, Scenario, month_of
+from sim.sensitivity.models import FUNCTIONS, MODEL_NAMES, SCENARIO_MODEL, RunFunction
 
 DISTRIBUTIONS = ("unif", "logunif", "triang", "norm", "truncnorm", "lognorm")
 """SALib's names; ``bounds`` holds each distribution's numbers (see :class:`Parameter`)."""
 
 _ARITY = {"unif": 2, "logunif": 2, "triang": 3, "norm": 2, "truncnorm": 4, "lognorm": 2}
-MODEL_PATTERN = r"^(flightsim|[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*)$"
-"""``flightsim`` (the scenario model) or ``package.module:function`` (a per-run function)."""
+UNBOUNDED = {"norm": (-1e300, 1e300), "lognorm": (1e-300, 1e300)}
+"""Values far out on each side of the unbounded distributions: a parameter must accept them."""
 
 
 class Parameter(Frozen):
@@ -123,7 +129,7 @@ class Sweep(Frozen):
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
     description: str = ""
-    model: Annotated[str, Field(pattern=MODEL_PATTERN)] = "flightsim"
+    model: str = SCENARIO_MODEL
     model_options: dict[str, Any] = Field(default_factory=dict)
     base: str | None = None
     changes: dict[str, Any] = Field(default_factory=dict)
@@ -135,6 +141,16 @@ class Sweep(Frozen):
     seed: Annotated[int, Field(ge=1, lt=2**63)]
     batch_size: Annotated[int, Field(ge=1, le=10_000)] | None = None
     analysis: Analysis = Analysis()
+
+    @field_validator("model")
+    @classmethod
+    def _registered(cls, model: str) -> str:
+        if model not in MODEL_NAMES:
+            raise ValueError(
+                f"unknown model {model[:60]!r}; known: {', '.join(MODEL_NAMES)} "
+                "(sim/sensitivity/models.py)"
+            )
+        return model
 
     @model_validator(mode="after")
     def _consistent(self) -> Sweep:
@@ -231,11 +247,7 @@ def load_sweep(path: str | Path, sample_size: int | None = None) -> LoadedSweep:
         sweep = Sweep.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, file) from None
-    if sweep.model != "flightsim":
-        try:
-            resolve_model(sweep.model)
-        except (ImportError, AttributeError) as exc:
-            raise ScenarioError(file, "model", f"cannot import {sweep.model}: {exc}") from None
+    if sweep.model != SCENARIO_MODEL:
         return LoadedSweep(sweep, file, {}, None)
     assert sweep.base is not None
     base_file = (file.parent / sweep.base).resolve()
@@ -268,12 +280,9 @@ def load_sweep(path: str | Path, sample_size: int | None = None) -> LoadedSweep:
     return LoadedSweep(sweep, file, raw, base)
 
 
-def resolve_model(spec: str) -> Any:
-    """The per-run function named ``package.module:function``."""
-    import importlib
-
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)
+def resolve_model(name: str) -> RunFunction:
+    """The registered per-run function named ``name`` (:data:`sim.sensitivity.models.FUNCTIONS`)."""
+    return FUNCTIONS[name]
 
 
 def _validate_base(raw: dict[str, Any], file: Path) -> Scenario:
@@ -296,9 +305,15 @@ def _check_parameter(raw: dict[str, Any], p: Parameter, file: Path, where: str) 
         raise ScenarioError(file, f"{where}.path", "must start with world., policy. or run.")
     if p.path in ("run.seed", "run.replicates", "run.start", "run.end"):
         raise ScenarioError(file, f"{where}.path", f"{p.path} cannot be varied")
-    checks = [("path", p.typical())]
-    if p.dist in ("unif", "logunif", "triang", "truncnorm"):
+    checks: list[tuple[str, float]] = [("path", p.typical())]
+    if p.dist in UNBOUNDED:
+        low, high = UNBOUNDED[p.dist]
+        checks += [("dist", low), ("dist", high)]
+    else:
         checks += [("bounds[0]", p.bounds[0]), ("bounds[1]", p.bounds[1])]
+        if not p.integer:
+            # an interior point that is not a whole number: a whole-number field needs integer
+            checks.append(("integer", p.bounds[0] + (p.bounds[1] - p.bounds[0]) * 0.382))
     for field, number in checks:
         value: Any = round(number) if p.integer else number
         try:
@@ -311,6 +326,19 @@ def _check_parameter(raw: dict[str, Any], p: Parameter, file: Path, where: str) 
             if exc.message.startswith("unknown key"):
                 raise ScenarioError(
                     file, f"{where}.path", f"{p.path} is not a scenario field"
+                ) from None
+            if field == "dist":
+                raise ScenarioError(
+                    file,
+                    f"{where}.dist",
+                    f"{p.dist} is unbounded but {p.path} has limits ({value:g}: {exc.message}); "
+                    "use unif, triang or truncnorm",
+                ) from None
+            if field == "integer":
+                raise ScenarioError(
+                    file,
+                    f"{where}.integer",
+                    f"{p.path} = {value:g}: {exc.message}; set integer: true",
                 ) from None
             raise ScenarioError(
                 file, f"{where}.{field}", f"{p.path} = {value}: {exc.message}"
