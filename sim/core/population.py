@@ -9,13 +9,12 @@ official's fate depends only on its own draws and on the world it sees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-from scipy.special import gammaincinv
+from scipy.special import gammaincinv, ndtri
 
-from sim.core import rules
+from sim.core import kernels, rules
 from sim.core.rng import Streams
 from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
@@ -111,41 +110,91 @@ class CorruptPool:
         self.n = k
 
 
-@dataclass
 class EventLog:
-    """Transitions other than routine entry and retirement, in columns."""
+    """Transitions other than routine entry and retirement, in columns.
 
-    official_id: list[np.ndarray]
-    step: list[np.ndarray]
-    event: list[np.ndarray]
-    country: list[np.ndarray]
-    how: list[np.ndarray]
+    Each :meth:`add` keeps its ids and the scalars or arrays it was given; :meth:`columns`
+    expands them once at the end of the run (cheaper than building five arrays per event).
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, int, int, np.ndarray | int, np.ndarray | int]] = []
 
     @classmethod
     def empty(cls) -> EventLog:
-        return cls([], [], [], [], [])
+        return cls()
 
     def add(self, ids: np.ndarray, step: int, event: str, country=-1, how=-1) -> None:
         if ids.size == 0:
             return
-        n = ids.size
-        self.official_id.append(ids.astype(np.int64))
-        self.step.append(np.full(n, step, dtype=np.int32))
-        self.event.append(np.full(n, EVENTS.index(event), dtype=np.int8))
-        self.country.append(np.broadcast_to(np.asarray(country, dtype=np.int16), (n,)).copy())
-        self.how.append(np.broadcast_to(np.asarray(how, dtype=np.int8), (n,)).copy())
+        code = EVENTS.index(event)
+        self.parts.append((ids.astype(np.int64), step, code, _own(country), _own(how)))
 
     def columns(self) -> dict[str, np.ndarray]:
-        def cat(parts: list[np.ndarray], dtype) -> np.ndarray:
-            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+        if not self.parts:
+            return {
+                "official_id": np.zeros(0, dtype=np.int64),
+                "step": np.zeros(0, dtype=np.int32),
+                "event": np.zeros(0, dtype=np.int8),
+                "country": np.zeros(0, dtype=np.int16),
+                "how": np.zeros(0, dtype=np.int8),
+            }
+        sizes = np.array([part[0].size for part in self.parts], dtype=np.int64)
+        ends = np.cumsum(sizes)
 
+        def column(values: list, dtype) -> np.ndarray:
+            """Concatenate per-event values; a scalar stands for its whole event."""
+            arrays = [j for j, v in enumerate(values) if isinstance(v, np.ndarray)]
+            scalars = [0 if isinstance(v, np.ndarray) else v for v in values]
+            out = np.repeat(np.asarray(scalars, dtype=dtype), sizes)
+            for j in arrays:
+                out[ends[j] - sizes[j] : ends[j]] = values[j]
+            return out
+
+        ids, step, event, country, how = (list(c) for c in zip(*self.parts, strict=True))
         return {
-            "official_id": cat(self.official_id, np.int64),
-            "step": cat(self.step, np.int32),
-            "event": cat(self.event, np.int8),
-            "country": cat(self.country, np.int16),
-            "how": cat(self.how, np.int8),
+            "official_id": np.concatenate(ids),
+            "step": column(step, np.int32),
+            "event": column(event, np.int8),
+            "country": column(country, np.int16),
+            "how": column(how, np.int8),
         }
+
+
+def _own(value: np.ndarray | int) -> np.ndarray | int:
+    """A scalar as is, an array as a copy (the log must not see later changes to it)."""
+    return np.array(value) if isinstance(value, np.ndarray) else value
+
+
+WHOLE_MONTH_MARGIN = 1e-9
+"""Relative distance from a whole month within which :func:`career_quantile` asks scipy."""
+
+
+def career_quantile(
+    u: np.ndarray, career_years: float, served_u: np.ndarray | None = None
+) -> np.ndarray:
+    """Career lengths as Gamma(``CAREER_SHAPE``) quantiles of ``u`` (before scaling to months).
+
+    Only whole months of a career are ever used (the exit month, and for initial officials the
+    whole months already served, ``served_u`` x career). Those are exactly the whole months of
+    ``scipy.special.gammaincinv``, which defines the career: the fast quantile
+    (:func:`kernels.gamma4_quantile`, shape 4 only) is within ~1e-14 of it, and any career
+    within ``WHOLE_MONTH_MARGIN`` of a whole month is taken from scipy itself.
+    """
+    if CAREER_SHAPE != 4.0:
+        return gammaincinv(CAREER_SHAPE, u)
+    career = kernels.gamma4_quantile(u, ndtri(u))
+    months = career * career_years * 12.0 / CAREER_SHAPE
+    near = _near_whole(months)
+    if served_u is not None:
+        near |= _near_whole(served_u * np.maximum(months, 1.0))
+    if np.any(near):
+        career[near] = gammaincinv(CAREER_SHAPE, u[near])
+    return career
+
+
+def _near_whole(values: np.ndarray) -> np.ndarray:
+    return np.abs(values - np.rint(values)) <= WHOLE_MONTH_MARGIN * np.maximum(values, 1.0)
 
 
 def entry_schedule(scenario: Scenario) -> tuple[int, np.ndarray]:
@@ -190,6 +239,10 @@ class OfficialPopulation:
         self.gains_rate = np.zeros(capacity)
         self.entry_step = np.zeros(capacity, dtype=np.int32)
         self.exit_step = np.zeros(capacity, dtype=np.int32)
+        # retirement calendar: officials filed by exit step (a linked list per step), so a month
+        # visits only those whose career ends then instead of scanning every official
+        self.exit_head = np.full(scenario.n_steps, -1, dtype=np.int32)
+        self.exit_next = np.full(capacity, -1, dtype=np.int32)
         self.state = np.full(capacity, S.IN_OFFICE, dtype=np.int8)
         self.state_step = np.zeros(capacity, dtype=np.int32)
         self.how = np.full(capacity, -1, dtype=np.int8)
@@ -205,38 +258,46 @@ class OfficialPopulation:
         self.missing_ids = np.zeros(0, dtype=np.int64)
         self.abroad_ids = np.zeros(0, dtype=np.int64)
         self.log = EventLog.empty() if scenario.run.event_log else None
+        self._rank_bounds = np.cumsum(self.world.population.rank_shares)
+        self._rank_multiplier = np.asarray(self.world.corruption.rank_gain_multiplier)
         self._add(n0, step=0, initial=True)
 
     # ------------------------------------------------------------------ entry and retirement
     def _add(self, count: int, step: int, initial: bool = False) -> None:
         if count <= 0:
             return
-        ids = np.arange(self.n, self.n + count, dtype=np.int64)
+        first = self.n
+        ids = np.arange(first, first + count, dtype=np.int64)
+        new_rows = slice(first, first + count)
         self.n += count
-        draw = self.streams["population"]
         pop, cor = self.world.population, self.world.corruption
-        shares = np.cumsum(pop.rank_shares)
-        self.rank[ids] = np.minimum(
-            np.searchsorted(shares, draw.uniform(ids, 0, 0), side="right"), 3
-        )
-        self.corrupt[ids] = draw.uniform(ids, 0, 1) < cor.share_corrupt
-        multiplier = np.asarray(cor.rank_gain_multiplier)[self.rank[ids]]
-        self.gains_rate[ids] = (
+        # the population stream's draws k = 0..4 at month 0 (k = 4 only for initial officials),
+        # one row at a time: the initial population is large and each row is a full array
+        draw = self.streams["population"]
+        rank = np.minimum(np.searchsorted(self._rank_bounds, draw.uniform(ids, 0, 0), "right"), 3)
+        self.rank[new_rows] = rank
+        self.corrupt[new_rows] = draw.uniform(ids, 0, 1) < cor.share_corrupt
+        multiplier = self._rank_multiplier[self.rank[new_rows]]
+        self.gains_rate[new_rows] = (
             cor.gains_usd_per_month * multiplier * np.exp(cor.gains_sigma * draw.normal(ids, 0, 2))
         )
-        career = gammaincinv(CAREER_SHAPE, np.clip(draw.uniform(ids, 0, 3), 1e-12, 1 - 1e-12))
+        served_u = draw.uniform(ids, 0, 4) if initial else None
+        career = career_quantile(
+            np.clip(draw.uniform(ids, 0, 3), 1e-12, 1 - 1e-12), pop.career_years, served_u
+        )
         career_months = np.maximum(career * pop.career_years * 12.0 / CAREER_SHAPE, 1.0)
         if initial:
-            served = np.minimum(draw.uniform(ids, 0, 4) * career_months, MAX_TENURE_MONTHS)
+            served = np.minimum(served_u * career_months, MAX_TENURE_MONTHS)
             entry = -served.astype(np.int64)
         else:
             entry = np.full(count, step, dtype=np.int64)
         exit_ = np.maximum(entry + career_months.astype(np.int64), step + 1)
-        self.entry_step[ids] = entry
-        self.exit_step[ids] = exit_
-        self.state_step[ids] = step
+        self.entry_step[new_rows] = entry
+        self.exit_step[new_rows] = exit_
+        kernels.push_exits(self.exit_head, self.exit_next, ids, exit_)
+        self.state_step[new_rows] = step
         self.counts[S.IN_OFFICE] += count
-        new = ids[self.corrupt[ids]]
+        new = ids[self.corrupt[new_rows]]
         # integrated-hazard clocks: an event happens when the cumulative hazard passes an Exp(1)
         # threshold drawn once per official (exact for piecewise-constant monthly hazards)
         self.pool.append(
@@ -247,21 +308,35 @@ class OfficialPopulation:
             family_threshold=-np.log1p(-self.streams["family"].uniform(new, 0)),
         )
 
-    def corrupt_alive(self) -> np.ndarray:
-        """Mask of the corrupt pool still in office; compacts the pool when many have left."""
+    def corrupt_month(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The corrupt pool at ``step``, aligned with ``pool.ids``; compacts it when many left.
+
+        Returns:
+            ``(alive, gains, ratio)``: still in office; illicit gains accumulated in office up
+            to ``step`` (US$ of the month); ``max(gains, 1) / exposure.reference_gains_usd``.
+        """
         pool = self.pool
-        alive = self.state[pool.view("ids")] == S.IN_OFFICE
-        if pool.n - int(alive.sum()) > 0.05 * pool.n:
+        while True:
+            alive, n_alive, gains, ratio = kernels.pool_gains(
+                pool.view("ids"),
+                self.state,
+                int(S.IN_OFFICE),
+                pool.view("rate"),
+                pool.view("base"),
+                self.gains_index[self.offset + step],
+                self.world.exposure.reference_gains_usd,
+            )
+            if pool.n - n_alive <= 0.05 * pool.n:
+                return alive, gains, ratio
             pool.compact(alive)
-            alive = np.ones(pool.n, dtype=bool)
-        return alive
 
     def enter_and_retire(self, step: int) -> tuple[int, int]:
         """New officials enter; those whose career ends now and are still in office retire."""
         entered = int(self.entries[step]) if step < len(self.entries) else 0
         self._add(entered, step)
-        leaving = np.flatnonzero(self.exit_step[: self.n] == step)
-        leaving = leaving[self.state[leaving] == S.IN_OFFICE]
+        leaving = kernels.pop_exits(
+            self.exit_head, self.exit_next, self.state, int(S.IN_OFFICE), step
+        )
         self.set_state(leaving, S.RETIRED_OR_DEAD, step, how=0)
         return entered, int(leaving.size)
 
@@ -271,14 +346,9 @@ class OfficialPopulation:
 
         Keeps the per-state ``counts`` in step with the ``state`` array.
         """
-        if ids.size == 0:
-            return
-        self.counts -= np.bincount(self.state[ids], minlength=len(S))
-        self.counts[state] += ids.size
-        self.state[ids] = state
-        self.state_step[ids] = step
-        if how >= 0:
-            self.how[ids] = how
+        kernels.move_state(
+            self.state, self.state_step, self.how, self.counts, ids, int(state), step, how
+        )
 
     def current_gains(self, ids: np.ndarray, step: int) -> np.ndarray:
         """Illicit gains accumulated in office up to ``step`` (US$ of the month)."""
@@ -291,10 +361,14 @@ class OfficialPopulation:
         if self.log is not None:
             self.log.add(ids, step, event, country, how)
 
-    def corrupt_gains(self, step: int) -> np.ndarray:
-        """Current illicit gains of the corrupt pool, aligned with ``pool.ids``."""
-        pool = self.pool
-        return pool.rate[: pool.n] * (self.gains_index[self.offset + step] - pool.base[: pool.n])
+    def members(self, ids: np.ndarray, state: OfficialState, since: np.ndarray, step: int):
+        """Of a list of ``ids``: those still in ``state``, and of them those with ``since < step``.
+
+        Returns:
+            ``(kept, ready)``: the list without those who left ``state``, and its members whose
+            ``since`` step (e.g. ``state_step``) is before ``step``.
+        """
+        return kernels.members(ids, self.state, int(state), since, step)
 
     # ------------------------------------------------------------------------ record view
     def record(self, official_id: int) -> dict[str, object]:

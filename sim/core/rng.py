@@ -21,13 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_ID_MULT = np.uint64(0xD6E8FEB86659FD93)
-_T_MULT = np.uint64(0xA0761D6478BD642F)
-_K_MULT = np.uint64(0xE7037ED1A0B428DB)
-_TWO_M53 = 1.0 / float(1 << 53)
+from sim.core import kernels
 
 
 def stream_id(name: str) -> int:
@@ -35,12 +29,9 @@ def stream_id(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser on uint64 arrays (wrapping arithmetic)."""
-    z = z + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
+def to_normal(u: np.ndarray) -> np.ndarray:
+    """Standard normals from uniforms by inversion, kept away from 0 and 1 (see ``normal``)."""
+    return ndtri(np.clip(u, 1e-16, 1.0 - 1e-16))
 
 
 @dataclass(frozen=True)
@@ -61,18 +52,17 @@ class Stream:
         Returns:
             float64 array of the shape of ``ids``.
         """
-        with np.errstate(over="ignore"):
-            x = np.asarray(ids, dtype=np.uint64) * _ID_MULT
-            x ^= np.uint64(self.key)
-            x ^= np.uint64((int(month) & 0xFFFFFFFF) * int(_T_MULT) & 0xFFFFFFFFFFFFFFFF)
-            x ^= np.uint64((int(k) & 0xFFFF) * int(_K_MULT) & 0xFFFFFFFFFFFFFFFF)
-            z = _mix(_mix(x))
-        return (z >> np.uint64(11)).astype(np.float64) * _TWO_M53
+        ids = np.asarray(ids, dtype=np.int64)
+        u = kernels.uniform_ids(ids.ravel(), kernels.salt(self.key, month, k))
+        return u.reshape(ids.shape)
+
+    def salt(self, month: int, k: int = 0) -> np.uint64:
+        """This stream's hash input common to all ids at ``(month, k)``, for compiled kernels."""
+        return kernels.salt(self.key, month, k)
 
     def normal(self, ids: np.ndarray | int, month: int, k: int = 0) -> np.ndarray:
         """Standard normal draws by inversion of :meth:`uniform` (kept away from 0 and 1)."""
-        u = self.uniform(ids, month, k)
-        return ndtri(np.clip(u, 1e-16, 1.0 - 1e-16))
+        return to_normal(self.uniform(ids, month, k))
 
     def generator(self, *extra: int) -> np.random.Generator:
         """A numpy Generator keyed by this stream and optional extra integers (e.g. a month)."""

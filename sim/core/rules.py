@@ -133,24 +133,13 @@ class CountryState:
     neighbour: np.ndarray
 
 
-def destination_utility(
-    countries: CountryState,
-    family_country: np.ndarray,
-    hasty: np.ndarray,
-    p: Destination,
-) -> np.ndarray:
-    """Utility of each destination for each fleeing official (multinomial logit, McFadden 1974).
+def destination_country_terms(
+    countries: CountryState, p: Destination
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The per-country parts of :func:`destination_utility`: base, planned escape, distance.
 
-    Country terms follow the reasons reported for destination choice (sources.md section 2): no
-    treaty in force, low cooperation, a large diaspora, high income, investor-visa routes, courts
-    that refuse removal to face the death penalty, distance, and fugitives already there (a
-    network effect as in migration-network models, Massey et al. 1993). An official whose family
-    already lives in a country gains ``family_abroad`` utility for it. Hasty escapes weigh distance
-    ``hasty_distance_multiplier`` times more, favour neighbouring places (``hasty_neighbour``) and
-    ignore investor-visa routes (sources.md section 2: hasty escapes go to neighbouring countries).
-
-    Returns:
-        ``(n_officials, n_countries)`` utilities.
+    ``base`` holds the terms every escape weighs; a planned escape adds investor-visa routes;
+    ``distance`` is the planned escape's distance term (hasty escapes weigh it more).
     """
     base = (
         p.treaty * countries.treaty_in_force
@@ -163,6 +152,38 @@ def destination_utility(
     )
     planned = base + p.investor_visa * countries.investor_visa
     distance = p.distance_per_1000_km * countries.distance_1000_km
+    return base, planned, distance
+
+
+def destination_utility(
+    countries: CountryState,
+    family_country: np.ndarray,
+    hasty: np.ndarray,
+    p: Destination,
+    terms: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Utility of each destination for each fleeing official (multinomial logit, McFadden 1974).
+
+    Country terms follow the reasons reported for destination choice (sources.md section 2): no
+    treaty in force, low cooperation, a large diaspora, high income, investor-visa routes, courts
+    that refuse removal to face the death penalty, distance, and fugitives already there (a
+    network effect as in migration-network models, Massey et al. 1993). An official whose family
+    already lives in a country gains ``family_abroad`` utility for it. Hasty escapes weigh distance
+    ``hasty_distance_multiplier`` times more, favour neighbouring places (``hasty_neighbour``) and
+    ignore investor-visa routes (sources.md section 2: hasty escapes go to neighbouring countries).
+
+    Args:
+        countries: what officials see of the countries this month.
+        family_country: each official's family country (-1: none abroad).
+        hasty: whether each escape is hasty.
+        p: destination parameters.
+        terms: :func:`destination_country_terms` of the same ``countries`` and ``p``, when the
+            caller keeps them for the month (the same values, computed once).
+
+    Returns:
+        ``(n_officials, n_countries)`` utilities.
+    """
+    base, planned, distance = destination_country_terms(countries, p) if terms is None else terms
     hasty_col = hasty.astype(bool)[:, None]
     utility = np.where(
         hasty_col,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core import rules
+from sim.core import kernels, rules
 from sim.core.agents import CountryStates
 from sim.core.levers import LeverMonth
 from sim.core.metrics import empty_flows
@@ -30,6 +30,8 @@ class Month:
     table: CountryTable
     countries: CountryStates
     view: rules.CountryState
+    terms: tuple[np.ndarray, np.ndarray, np.ndarray]
+    """:func:`rules.destination_country_terms` of ``view``, computed once for the month."""
     logsum_reference: float
     flows: dict[str, float]
     fled_to: np.ndarray
@@ -49,12 +51,15 @@ def new_month(
         logsum_reference: logsum of a planned escape when the run starts (see the model).
     """
     n_c = len(countries.table)
+    view = country_view(countries, scale)
+    p = countries.scenario.world.destination
     return Month(
         step=step,
         lever=lever,
         table=countries.table,
         countries=countries,
-        view=country_view(countries, scale),
+        view=view,
+        terms=rules.destination_country_terms(view, p),
         logsum_reference=logsum_reference,
         flows=empty_flows(),
         fled_to=np.zeros(n_c, dtype=np.int64),
@@ -89,7 +94,7 @@ def _choose_destination(
     pop: OfficialPopulation, ids: np.ndarray, m: Month, hasty: np.ndarray, k: int, exclude=None
 ) -> np.ndarray:
     utility = rules.destination_utility(
-        m.view, pop.family_country[ids], hasty, pop.world.destination
+        m.view, pop.family_country[ids], hasty, pop.world.destination, m.terms
     )
     if exclude is not None:
         utility[np.arange(ids.size), exclude] = -np.inf
@@ -97,17 +102,27 @@ def _choose_destination(
     return rules.choose(probs, pop.streams["destination"].uniform(ids, m.step, k))
 
 
-def family_moves(pop: OfficialPopulation, m: Month, gains: np.ndarray, alive: np.ndarray) -> None:
-    """Corrupt officials in office send spouse and children abroad ("naked officials")."""
-    w, pool = pop.world, pop.pool
+def family_moves(pop: OfficialPopulation, m: Month, alive: np.ndarray, ratio: np.ndarray) -> None:
+    """Corrupt officials in office send spouse and children abroad ("naked officials").
+
+    The hazard is :func:`rules.family_abroad_rate`, computed inside :func:`kernels.family_clock`
+    from its power of gains (``ratio``: gains over the reference, see
+    :meth:`OfficialPopulation.corrupt_month`).
+    """
+    c, pool = pop.world.corruption, pop.pool
     ids = pool.view("ids")
-    without = alive & (pop.family_country[ids] < 0)
-    rate = rules.family_abroad_rate(
-        gains, m.lever.naked_official_rules, w.exposure.reference_gains_usd, w.corruption
+    size = np.power(ratio, c.family_gains_elasticity)
+    hits = kernels.family_clock(
+        ids,
+        alive,
+        pop.family_country,
+        size,
+        c.family_abroad_per_year,
+        1.0 + m.lever.naked_official_rules,
+        pool.view("family_hazard"),
+        pool.view("family_threshold"),
     )
-    hazard = pool.view("family_hazard")
-    hazard += np.where(without, rate / 12.0, 0.0)
-    moving = ids[without & (hazard >= pool.view("family_threshold"))]
+    moving = ids[hits]
     if moving.size == 0:
         return
     where = _choose_destination(pop, moving, m, np.zeros(moving.size, dtype=bool), k=2)
@@ -140,7 +155,7 @@ def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
     pop.abroad_ids = np.concatenate([pop.abroad_ids, gone])
     m.flows["fled_abroad"] += gone.size
     m.flows["assets_taken_usd"] += float(taken.sum())
-    np.add.at(m.fled_to, where, 1)
+    m.fled_to += np.bincount(where, minlength=m.fled_to.size)
     pop.log_event(gone, m.step, "fled_abroad", where)
 
 
@@ -150,28 +165,32 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     Exposure and family moves run on integrated-hazard clocks: each official's cumulative hazard
     grows every month and the event happens when it passes the official's own Exp(1) threshold.
     """
-    alive = pop.corrupt_alive()
     pool = pop.pool
     if pool.n == 0:
         return
     w = pop.world
-    gains = pop.corrupt_gains(m.step)
-    family_moves(pop, m, gains, alive)
+    alive, gains, ratio = pop.corrupt_month(m.step)
+    family_moves(pop, m, alive, ratio)
     ids = pool.view("ids")
-    family = (pop.family_country[ids] >= 0).astype(float)
-    rate = rules.exposure_rate(
-        gains, family, m.lever.campaign, m.lever.naked_official_rules, w.exposure
+    e = w.exposure
+    hit = kernels.exposure_clock(  # rules.exposure_rate, see the kernel
+        ids,
+        alive,
+        pop.family_country,
+        np.power(ratio, e.gains_elasticity),
+        e.base_per_year * (1.0 + e.campaign_effect * m.lever.campaign),
+        e.naked_official_effect * m.lever.naked_official_rules,
+        pool.view("exposure_hazard"),
+        pool.view("exposure_threshold"),
     )
-    hazard = pool.view("exposure_hazard")
-    hazard += rate / 12.0
-    hit = alive & (hazard >= pool.view("exposure_threshold"))
-    ids, gains, family = ids[hit], gains[hit], family[hit]
+    ids, gains = ids[hit], gains[hit]
     if ids.size == 0:
         return
+    family = (pop.family_country[ids] >= 0).astype(float)
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
     utility = rules.destination_utility(
-        m.view, pop.family_country[ids], _hasty(pop, ids, m.step), w.destination
+        m.view, pop.family_country[ids], _hasty(pop, ids, m.step), w.destination, m.terms
     )
     probs = rules.response_probabilities(
         gains_usd=gains,
@@ -199,10 +218,10 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
 
 def investigations(pop: OfficialPopulation, m: Month) -> None:
     """Open investigations close with a sanction at home, or the official flees late."""
-    ids = pop.investigated_ids = pop.investigated_ids[
-        pop.state[pop.investigated_ids] == S.INVESTIGATED
-    ]
-    ids = ids[pop.state_step[ids] < m.step]  # investigations opened this month go on
+    # investigations opened this month go on
+    pop.investigated_ids, ids = pop.members(
+        pop.investigated_ids, S.INVESTIGATED, pop.state_step, m.step
+    )
     if ids.size == 0:
         return
     h = pop.world.home
@@ -218,8 +237,8 @@ def investigations(pop: OfficialPopulation, m: Month) -> None:
 
 def home_capture(pop: OfficialPopulation, m: Month) -> None:
     """Officials hiding inside China are caught by domestic pursuit."""
-    ids = pop.missing_ids = pop.missing_ids[pop.state[pop.missing_ids] == S.MISSING]
-    ids = ids[pop.state_step[ids] < m.step]  # capture hazard starts the month after hiding
+    # capture hazard starts the month after hiding
+    pop.missing_ids, ids = pop.members(pop.missing_ids, S.MISSING, pop.state_step, m.step)
     if ids.size == 0:
         return
     p = rules.home_capture_probability(m.lever.campaign, m.lever.pursuit, pop.world.home)
@@ -231,39 +250,43 @@ def home_capture(pop: OfficialPopulation, m: Month) -> None:
 
 def abroad(pop: OfficialPopulation, m: Month) -> None:
     """Fugitives abroad: returns by channel, deaths, onward moves and asset confiscation."""
-    ids = pop.abroad_ids = pop.abroad_ids[pop.state[pop.abroad_ids] == S.ABROAD]
-    ids = ids[pop.fled_step[ids] < m.step]  # return hazards start the month after arrival
+    # return hazards start the month after arrival
+    pop.abroad_ids, ids = pop.members(pop.abroad_ids, S.ABROAD, pop.fled_step, m.step)
     if ids.size == 0:
         return
     w, t = pop.world, m.table
     dest = pop.destination[ids].astype(np.int64)
-    legal = m.lever.legal_assistance[dest]
     asset_return = m.lever.asset_return[dest]
-    rates = rules.return_rates(
-        treaty_in_force=m.countries.treaty_in_force[dest],
-        cooperation=m.countries.cooperation[dest],
-        fair_trial_objection=t.fair_trial_objection[dest],
-        asylum_delay_years=t.asylum_appeal_delay_years[dest],
-        death_penalty_abolished=t.death_penalty_abolished[dest],
-        family_abroad=(pop.family_country[ids] >= 0).astype(float),
+    # Hazards depend on the official only through the host and family abroad: computed for each
+    # (family abroad, country) pair and read by row; the same numbers, element by element.
+    n_c = len(t)
+    both = np.concatenate([np.arange(n_c), np.arange(n_c)])
+    rates_by_row = rules.return_rates(
+        treaty_in_force=m.countries.treaty_in_force[both],
+        cooperation=m.countries.cooperation[both],
+        fair_trial_objection=t.fair_trial_objection[both],
+        asylum_delay_years=t.asylum_appeal_delay_years[both],
+        death_penalty_abolished=t.death_penalty_abolished[both],
+        family_abroad=np.repeat([0.0, 1.0], n_c),
         pursuit=m.lever.pursuit,
         persuasion_program=m.lever.persuasion_program,
         leniency=m.lever.leniency,
-        legal_assistance=legal,
+        legal_assistance=m.lever.legal_assistance[both],
         p=w.returns,
     )
-    total = rates.sum(axis=1)
+    total_by_row = rates_by_row.sum(axis=1)
+    row = dest + n_c * (pop.family_country[ids] >= 0)
     stream = pop.streams["return"]
-    event = stream.uniform(ids, m.step, 0) < rules.monthly_probability(total)
+    event = stream.uniform(ids, m.step, 0) < rules.monthly_probability(total_by_row)[row]
     if np.any(event):
-        ev, ev_rates = ids[event], rates[event]
+        ev, ev_rates = ids[event], rates_by_row[row[event]]
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
         channel = rules.choose(shares, stream.uniform(ev, m.step, 1))
         recovery = np.array([getattr(w.assets, f"recovery_{c}") for c in rules.CHANNELS])[
             channel
         ] * (1.0 + asset_return[event])
         _recover(pop, ev, np.minimum(recovery, 1.0), m)
-        np.add.at(m.returned_from, dest[event], 1)
+        m.returned_from += np.bincount(dest[event], minlength=m.returned_from.size)
         prosecution = rules.CHANNELS.index("prosecution")
         tried = ev[channel == prosecution]
         pop.set_state(tried, S.PROSECUTED_ABROAD, m.step, how=prosecution)
@@ -277,16 +300,16 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
             m.flows[f"returned_{name}"] += back.size
             m.flows["returned"] += back.size
             pop.log_event(back, m.step, "returned", pop.destination[back], k)
-    rest, rest_rates, rest_dest = ids[~event], total[~event], dest[~event]
+    rest, rest_row, rest_dest = ids[~event], row[~event], dest[~event]
     dies = pop.streams["death"].uniform(rest, m.step) < rules.monthly_probability(
         w.returns.death_per_year
     )
     pop.set_state(rest[dies], S.RETIRED_OR_DEAD, m.step, how=1)
     m.flows["died_abroad"] += int(dies.sum())
     pop.log_event(rest[dies], m.step, "died_abroad", pop.destination[rest[dies]])
-    rest, rest_rates, rest_dest = rest[~dies], rest_rates[~dies], rest_dest[~dies]
-    transit = m.countries.is_region[rest_dest].astype(float)
-    p_move = rules.move_on_probability(rest_rates, transit, w.destination)
+    rest, rest_row, rest_dest = rest[~dies], rest_row[~dies], rest_dest[~dies]
+    transit = m.countries.is_region[both].astype(float)
+    p_move = rules.move_on_probability(total_by_row, transit, w.destination)[rest_row]
     moves = pop.streams["move"].uniform(rest, m.step) < p_move
     if np.any(moves):
         movers = rest[moves]
@@ -294,18 +317,17 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         where = _choose_destination(pop, movers, m, hasty, k=1, exclude=rest_dest[moves])
         pop.destination[movers] = where
         m.flows["moved_on"] += movers.size
-        np.add.at(m.fled_to, where, 1)
+        m.fled_to += np.bincount(where, minlength=m.fled_to.size)
         pop.log_event(movers, m.step, "moved_on", where)
     seize = (
         m.lever.asset_confiscation + m.lever.trial_in_absentia
     ) * w.assets.confiscation_per_year
     if seize > 0:
         dest_now = pop.destination[rest].astype(np.int64)
-        rate = seize * m.countries.cooperation[dest_now] * (1.0 + m.lever.asset_return[dest_now])
+        rate = seize * m.countries.cooperation * (1.0 + m.lever.asset_return)  # by country
         remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
-        hit = (
-            pop.streams["confiscation"].uniform(rest, m.step) < rules.monthly_probability(rate)
-        ) & (remaining > 0)
+        p_seize = rules.monthly_probability(rate)[dest_now]
+        hit = (pop.streams["confiscation"].uniform(rest, m.step) < p_seize) & (remaining > 0)
         if np.any(hit):
             _recover(pop, rest[hit], np.full(int(hit.sum()), w.assets.confiscation_share), m)
             pop.log_event(rest[hit], m.step, "assets_confiscated", pop.destination[rest[hit]])

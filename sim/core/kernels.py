@@ -1,0 +1,338 @@
+"""Compiled kernels (numba) for the per-official work of each month.
+
+Every kernel is compiled once with ``cache=True``: numba writes the machine code to
+``NUMBA_CACHE_DIR`` when set, else next to this file (``sim/core/__pycache__``), else to its
+user cache directory (``~/.cache/numba``), so a second process and every Dask worker start warm.
+When none of these is writable (an installed package and no home directory, say),
+:func:`cache_dir_fallback` points numba at a directory under the system's temporary folder
+instead of letting the import fail.
+
+Kernels do integer work, comparisons, gathers and scatters, and the plain arithmetic of the rules
+in the same order as the numpy code; transcendental functions (``exp``, ``log``, ``pow``) stay in
+numpy, whose SIMD versions need not round like the C library that compiled code calls. Each
+kernel that re-implements part of a rule names that rule, and tests/test_kernels.py checks the
+two agree bit for bit on random inputs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from functools import lru_cache
+
+import numba
+import numpy as np
+from numba import njit
+from numba.misc.appdirs import AppDirs
+
+
+def _writable(path: str) -> bool:
+    """Whether ``path`` exists or can be made, and a file can be written in it (numba's test)."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError:
+        return False
+    return True
+
+
+def cache_dir_fallback(in_tree: str, user_wide: str, fallback: str) -> str | None:
+    """The cache directory numba must be given, or None when its own choice is writable.
+
+    Args:
+        in_tree: the package's ``__pycache__`` (numba's first choice without NUMBA_CACHE_DIR).
+        user_wide: numba's user cache directory (its second choice).
+        fallback: the directory to use when neither is writable.
+    """
+    if _writable(in_tree) or _writable(user_wide):
+        return None
+    return fallback
+
+
+if not numba.config.CACHE_DIR:
+    _user = getattr(os, "getuid", lambda: 0)()
+    _fallback = cache_dir_fallback(
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__"),
+        AppDirs(appname="numba", appauthor=False).user_cache_dir,
+        os.path.join(tempfile.gettempdir(), f"flightsim-numba-{_user}"),
+    )
+    if _fallback is not None:
+        numba.config.CACHE_DIR = _fallback
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+M1 = np.uint64(0xBF58476D1CE4E5B9)
+M2 = np.uint64(0x94D049BB133111EB)
+ID_MULT = np.uint64(0xD6E8FEB86659FD93)
+T_MULT = 0xA0761D6478BD642F
+K_MULT = 0xE7037ED1A0B428DB
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+_TWO_M53 = 1.0 / float(1 << 53)
+_S11 = np.uint64(11)
+_S27 = np.uint64(27)
+_S30 = np.uint64(30)
+_S31 = np.uint64(31)
+
+
+@lru_cache(maxsize=65536)
+def salt(key: int, month: int, k: int) -> np.uint64:
+    """The part of a draw's hash input that is common to all ids: ``key ^ month term ^ k term``.
+
+    ``month`` keeps its low 32 bits and ``k`` its low 16 bits (see :mod:`sim.core.rng`).
+    """
+    t = (int(month) & 0xFFFFFFFF) * T_MULT & _MASK64
+    kk = (int(k) & 0xFFFF) * K_MULT & _MASK64
+    return np.uint64(int(key) ^ t ^ kk)
+
+
+@njit(cache=True, inline="always")
+def _mix(z: np.uint64) -> np.uint64:
+    """SplitMix64 finaliser (Steele et al. 2014) on one uint64, wrapping arithmetic."""
+    z = z + GOLDEN
+    z = (z ^ (z >> _S30)) * M1
+    z = (z ^ (z >> _S27)) * M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def uniform_one(i: int, salt_: np.uint64) -> float:
+    """The counter-based uniform of official ``i`` for a stream, month and k folded in ``salt_``."""
+    z = _mix(_mix((np.uint64(i) * ID_MULT) ^ salt_))
+    return np.float64(z >> _S11) * _TWO_M53
+
+
+@njit(cache=True)
+def uniform_ids(ids: np.ndarray, salt_: np.uint64) -> np.ndarray:
+    """Counter-based uniforms for a 1-d array of ids (see :meth:`sim.core.rng.Stream.uniform`)."""
+    out = np.empty(ids.size)
+    for j in range(ids.size):
+        out[j] = uniform_one(ids[j], salt_)
+    return out
+
+
+# ------------------------------------------------------------------------ careers
+@njit(cache=True)
+def gamma4_quantile(u: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Quantiles of the Gamma(4, 1) distribution at ``u`` in (0, 1), to about 1e-14 relative.
+
+    Newton's method on the closed forms of the regularized incomplete gamma function for shape
+    4: ``Q(4, x) = exp(-x) (1 + x + x^2 / 2 + x^3 / 6)``, and for ``u < 0.05`` the series
+    ``P(4, x) = exp(-x) sum_{n >= 4} x^n / n!`` (no cancellation), from the Wilson-Hilferty
+    start ``4 (1 - 1/36 + z / 6)^3`` with ``z`` the normal quantile of ``u``, kept inside a
+    bracket. Not bit-identical to ``scipy.special.gammaincinv``: callers that need its exact
+    whole months check for values near a whole number (see ``population.career_quantile``).
+    """
+    out = np.empty(u.size)
+    for j in range(u.size):
+        uj = u[j]
+        series = uj < 0.05
+        target = uj if series else 1.0 - uj
+        c = 1.0 - 1.0 / 36.0 + z[j] / 6.0
+        x = 4.0 * c * c * c if c > 0.3 else (24.0 * uj) ** 0.25
+        lo, hi = 0.0, 1e3
+        for _ in range(200):
+            e = np.exp(-x)
+            if series:  # P(4, x) - u, increasing in x
+                term = x * x * x * x / 24.0
+                total = 0.0
+                n = 4.0
+                while term > 1e-17 * total:
+                    total += term
+                    n += 1.0
+                    term *= x / n
+                h = e * total - target
+            else:  # (1 - u) - Q(4, x), increasing in x
+                h = target - e * (1.0 + x + x * x / 2.0 + x * x * x / 6.0)
+            if h > 0.0:
+                hi = x
+            else:
+                lo = x
+            step = h / (x * x * x * e / 6.0)  # the derivative is the Gamma(4) density
+            if abs(step) <= 1e-9 * x:  # quadratic convergence: the next error is ~1e-18
+                x -= step
+                break
+            x -= step
+            if not (lo <= x <= hi):
+                x = 0.5 * (lo + hi)
+        out[j] = x
+    return out
+
+
+# ------------------------------------------------------------------------ retirement calendar
+@njit(cache=True)
+def push_exits(head: np.ndarray, nxt: np.ndarray, ids: np.ndarray, exits: np.ndarray) -> None:
+    """File officials ``ids`` under their exit step: one linked list per step (``head``/``nxt``).
+
+    Exit steps at or beyond ``head.size`` (after the run) are not filed.
+    """
+    for j in range(ids.size):
+        e = exits[j]
+        if 0 <= e < head.size:
+            i = ids[j]
+            nxt[i] = head[e]
+            head[e] = i
+
+
+@njit(cache=True)
+def pop_exits(
+    head: np.ndarray, nxt: np.ndarray, state: np.ndarray, in_office: int, step: int
+) -> np.ndarray:
+    """Ids filed under ``step`` whose state is still ``in_office``, in increasing order."""
+    if step < 0 or step >= head.size:
+        return np.empty(0, dtype=np.int64)
+    n = 0
+    i = head[step]
+    while i >= 0:
+        if state[i] == in_office:
+            n += 1
+        i = nxt[i]
+    out = np.empty(n, dtype=np.int64)
+    n = 0
+    i = head[step]
+    while i >= 0:
+        if state[i] == in_office:
+            out[n] = i
+            n += 1
+        i = nxt[i]
+    head[step] = -1
+    return np.sort(out)
+
+
+# ------------------------------------------------------------- integrated-hazard clocks
+@njit(cache=True)
+def pool_gains(
+    ids: np.ndarray,
+    state: np.ndarray,
+    in_office: int,
+    rate: np.ndarray,
+    base: np.ndarray,
+    index_now: float,
+    reference: float,
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """The corrupt pool this month: who is in office, illicit gains, and gains over reference.
+
+    Returns ``alive`` (state is ``in_office``), its count, ``gains = rate * (index_now - base)``
+    (:meth:`OfficialPopulation.corrupt_gains`) and ``max(gains, 1) / reference``, the base of the
+    power terms of :func:`rules.exposure_rate` and :func:`rules.family_abroad_rate`.
+    """
+    n = ids.size
+    alive = np.empty(n, dtype=np.bool_)
+    gains = np.empty(n)
+    ratio = np.empty(n)
+    n_alive = 0
+    for j in range(n):
+        alive[j] = state[ids[j]] == in_office
+        n_alive += alive[j]
+        g = rate[j] * (index_now - base[j])
+        gains[j] = g
+        ratio[j] = max(g, 1.0) / reference
+    return alive, n_alive, gains, ratio
+
+
+@njit(cache=True)
+def family_clock(
+    ids: np.ndarray,
+    alive: np.ndarray,
+    family_country: np.ndarray,
+    size: np.ndarray,
+    scale: float,
+    divisor: float,
+    hazard: np.ndarray,
+    threshold: np.ndarray,
+) -> np.ndarray:
+    """One month of the family clock of the corrupt pool (:func:`transitions.family_moves`).
+
+    Implements :func:`rules.family_abroad_rate` as ``scale * size / divisor`` with ``size`` its
+    power of gains, ``scale = family_abroad_per_year`` and ``divisor = 1 + naked_rules``.
+    Officials in office (``alive``) without family abroad add ``rate / 12`` (a yearly rate over
+    one month) to their cumulative ``hazard``, in place. Returns the pool positions, in
+    increasing order, whose hazard has reached their own ``threshold``.
+    """
+    hits = np.empty(ids.size, dtype=np.int64)
+    m = 0
+    for j in range(ids.size):
+        if alive[j] and family_country[ids[j]] < 0:
+            hazard[j] += scale * size[j] / divisor / 12.0
+            if hazard[j] >= threshold[j]:
+                hits[m] = j
+                m += 1
+    return hits[:m]
+
+
+@njit(cache=True)
+def exposure_clock(
+    ids: np.ndarray,
+    alive: np.ndarray,
+    family_country: np.ndarray,
+    size: np.ndarray,
+    scale: float,
+    naked_weight: float,
+    hazard: np.ndarray,
+    threshold: np.ndarray,
+) -> np.ndarray:
+    """One month of the exposure clock of the corrupt pool (:func:`transitions.exposures`).
+
+    Implements :func:`rules.exposure_rate` as ``scale * size * (1 + naked_weight * family)``
+    with ``size`` its power of gains, ``scale = base_per_year * (1 + campaign_effect *
+    campaign)``, ``naked_weight = naked_official_effect * naked_rules`` and ``family`` 1 when
+    the official's family lives abroad. Every entry adds ``rate / 12`` to its cumulative
+    ``hazard``, in place. Returns the pool positions, in increasing order, of officials in
+    office (``alive``) whose hazard has reached their own ``threshold``.
+    """
+    hits = np.empty(ids.size, dtype=np.int64)
+    m = 0
+    for j in range(ids.size):
+        family = 1.0 if family_country[ids[j]] >= 0 else 0.0
+        hazard[j] += scale * size[j] * (1.0 + naked_weight * family) / 12.0
+        if alive[j] and hazard[j] >= threshold[j]:
+            hits[m] = j
+            m += 1
+    return hits[:m]
+
+
+# ------------------------------------------------------------------------ state bookkeeping
+@njit(cache=True)
+def move_state(
+    state: np.ndarray,
+    state_step: np.ndarray,
+    how: np.ndarray,
+    counts: np.ndarray,
+    ids: np.ndarray,
+    new: int,
+    step: int,
+    how_code: int,
+) -> None:
+    """Officials ``ids`` (distinct) enter state ``new`` at ``step``; ``counts`` per state follow.
+
+    ``how_code`` (channel or manner) is written only when non-negative.
+    """
+    for j in range(ids.size):
+        i = ids[j]
+        counts[state[i]] -= 1
+        counts[new] += 1
+        state[i] = new
+        state_step[i] = step
+        if how_code >= 0:
+            how[i] = how_code
+
+
+@njit(cache=True)
+def members(
+    ids: np.ndarray, state: np.ndarray, code: int, since: np.ndarray, step: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of a list of ``ids``: those still in state ``code``, and of them those with ``since < step``.
+
+    Both in the list's order (the first result is the list with the leavers dropped).
+    """
+    kept = np.empty(ids.size, dtype=np.int64)
+    ready = np.empty(ids.size, dtype=np.int64)
+    n_kept = 0
+    n_ready = 0
+    for j in range(ids.size):
+        i = ids[j]
+        if state[i] == code:
+            kept[n_kept] = i
+            n_kept += 1
+            if since[i] < step:
+                ready[n_ready] = i
+                n_ready += 1
+    return kept[:n_kept].copy(), ready[:n_ready].copy()

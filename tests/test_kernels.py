@@ -1,0 +1,243 @@
+"""Fast paths (compiled kernels, per-row tables) against the code they replace, exactly."""
+
+import numpy as np
+from scipy.special import gammainc, gammaincinv, ndtri
+
+from sim.core import kernels, rules
+from sim.core.population import career_quantile
+from sim.scenario.schema import Corruption, Destination, Exposure, Returns
+
+
+def test_retirement_calendar_finds_exactly_the_scan():
+    rng = np.random.default_rng(5)
+    n_steps, n = 60, 5000
+    head = np.full(n_steps, -1, dtype=np.int32)
+    nxt = np.full(n, -1, dtype=np.int32)
+    exits = rng.integers(1, 2 * n_steps, n)  # some exit after the run and are never filed
+    state = np.zeros(n, dtype=np.int8)
+    for start in range(0, n, 700):  # filed in batches, as officials enter
+        ids = np.arange(start, min(start + 700, n), dtype=np.int64)
+        kernels.push_exits(head, nxt, ids, exits[ids])
+    for step in range(n_steps):
+        state[rng.integers(0, n, 40)] = rng.integers(1, 9)  # some left office another way
+        expected = np.flatnonzero((exits == step) & (state == 0))
+        got = kernels.pop_exits(head, nxt, state, 0, step)
+        assert np.array_equal(got, expected)
+        state[got] = 8
+    assert kernels.pop_exits(head, nxt, state, 0, n_steps).size == 0
+
+
+def _pool(rng: np.random.Generator, n: int):
+    ids = np.sort(rng.choice(3 * n, n, replace=False)).astype(np.int64)
+    alive = rng.random(n) < 0.9
+    family_country = np.where(rng.random(3 * n) < 0.3, rng.integers(0, 70, 3 * n), -1)
+    gains = rng.lognormal(11.0, 3.0, n) * (rng.random(n) < 0.95)  # some below one US$
+    hazard = rng.exponential(0.5, n) * (rng.random(n) < 0.8)
+    threshold = rng.exponential(1.0, n)
+    return ids, alive, family_country.astype(np.int16), gains, hazard, threshold
+
+
+def _parameters(rng: np.random.Generator):
+    exposure = Exposure(
+        base_per_year=rng.uniform(0.001, 0.2),
+        campaign_effect=rng.uniform(0.0, 5.0),
+        gains_elasticity=rng.uniform(0.0, 1.0),
+        reference_gains_usd=rng.uniform(1e4, 1e7),
+        naked_official_effect=rng.uniform(0.0, 3.0),
+    )
+    corruption = Corruption(
+        family_abroad_per_year=rng.uniform(0.001, 0.1),
+        family_gains_elasticity=rng.uniform(0.0, 1.0),
+    )
+    return exposure, corruption, rng.uniform(0.0, 2.0), rng.uniform(0.0, 1.0)
+
+
+def test_pool_gains_match_the_population_formula():
+    rng = np.random.default_rng(10)
+    state = rng.integers(0, 3, 9000).astype(np.int8)
+    for n in (0, 1, 17, 3000):
+        ids = rng.choice(9000, n, replace=False).astype(np.int64)
+        rate, base = rng.lognormal(6.0, 2.0, n), rng.uniform(0.0, 300.0, n)
+        now, reference = float(rng.uniform(0.0, 400.0)), float(rng.uniform(1e4, 1e6))
+        alive, n_alive, gains, ratio = kernels.pool_gains(ids, state, 0, rate, base, now, reference)
+        assert np.array_equal(alive, state[ids] == 0) and n_alive == alive.sum()
+        assert np.array_equal(gains, rate * (now - base))
+        assert np.array_equal(ratio, np.maximum(gains, 1.0) / reference)
+
+
+def test_family_clock_implements_the_family_rule_exactly():
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 17, 5000):
+        exposure, corruption, _, naked_rules = _parameters(rng)
+        ids, alive, family_country, gains, hazard, threshold = _pool(rng, n)
+        rate = rules.family_abroad_rate(
+            gains, naked_rules, exposure.reference_gains_usd, corruption
+        )
+        without = alive & (family_country[ids] < 0)
+        expected_hazard = hazard + np.where(without, rate / 12.0, 0.0)
+        expected = np.flatnonzero(without & (expected_hazard >= threshold))
+        ratio = np.maximum(gains, 1.0) / exposure.reference_gains_usd
+        got = kernels.family_clock(
+            ids,
+            alive,
+            family_country,
+            np.power(ratio, corruption.family_gains_elasticity),
+            corruption.family_abroad_per_year,
+            1.0 + naked_rules,
+            hazard,
+            threshold,
+        )
+        assert np.array_equal(got, expected)
+        assert np.array_equal(hazard, expected_hazard)  # bit for bit, updated in place
+
+
+def test_exposure_clock_implements_the_exposure_rule_exactly():
+    rng = np.random.default_rng(12)
+    for n in (0, 1, 17, 5000):
+        exposure, _, campaign, naked_rules = _parameters(rng)
+        ids, alive, family_country, gains, hazard, threshold = _pool(rng, n)
+        family = (family_country[ids] >= 0).astype(float)
+        rate = rules.exposure_rate(gains, family, campaign, naked_rules, exposure)
+        expected_hazard = hazard + rate / 12.0
+        expected = np.flatnonzero(alive & (expected_hazard >= threshold))
+        ratio = np.maximum(gains, 1.0) / exposure.reference_gains_usd
+        got = kernels.exposure_clock(
+            ids,
+            alive,
+            family_country,
+            np.power(ratio, exposure.gains_elasticity),
+            exposure.base_per_year * (1.0 + exposure.campaign_effect * campaign),
+            exposure.naked_official_effect * naked_rules,
+            hazard,
+            threshold,
+        )
+        assert np.array_equal(got, expected)
+        assert np.array_equal(hazard, expected_hazard)
+
+
+def test_move_state_matches_the_numpy_bookkeeping():
+    rng = np.random.default_rng(13)
+    n = 2000
+    state = rng.integers(0, 9, n).astype(np.int8)
+    state_step = rng.integers(0, 50, n).astype(np.int32)
+    how = rng.integers(-1, 5, n).astype(np.int8)
+    counts = np.bincount(state, minlength=9).astype(np.int64)
+    for step, how_code in ((50, -1), (51, 3), (52, 0)):
+        ids = rng.choice(n, 300, replace=False).astype(np.int64)
+        new = int(rng.integers(0, 9))
+        expected_counts = counts - np.bincount(state[ids], minlength=9)
+        expected_counts[new] += ids.size
+        expected_how = how.copy()
+        if how_code >= 0:
+            expected_how[ids] = how_code
+        kernels.move_state(state, state_step, how, counts, ids, new, step, how_code)
+        assert np.all(state[ids] == new) and np.all(state_step[ids] == step)
+        assert np.array_equal(how, expected_how)
+        assert np.array_equal(counts, expected_counts)
+        assert np.array_equal(counts, np.bincount(state, minlength=9))
+
+
+def test_members_matches_the_numpy_filters():
+    rng = np.random.default_rng(14)
+    state = rng.integers(0, 4, 3000).astype(np.int8)
+    since = rng.integers(0, 20, 3000).astype(np.int32)
+    for size in (0, 1, 500):
+        ids = rng.permutation(3000)[:size].astype(np.int64)
+        kept, ready = kernels.members(ids, state, 2, since, 10)
+        expected_kept = ids[state[ids] == 2]
+        assert np.array_equal(kept, expected_kept)
+        assert np.array_equal(ready, expected_kept[since[expected_kept] < 10])
+
+
+def test_cache_dir_falls_back_only_when_numba_has_nowhere_to_write(tmp_path):
+    fallback = str(tmp_path / "fallback")
+    blocked = "/dev/null/cache"  # under a file: never creatable, not even by root
+    assert kernels.cache_dir_fallback(blocked, blocked, fallback) == fallback
+    assert kernels.cache_dir_fallback(str(tmp_path / "tree"), blocked, fallback) is None
+    assert kernels.cache_dir_fallback(blocked, str(tmp_path / "user"), fallback) is None
+
+
+def test_hazards_by_row_equal_hazards_by_official():
+    """transitions.abroad reads return and move-on hazards from a (family, country) table."""
+    rng = np.random.default_rng(15)
+    n_c, n = 74, 4000
+    country = {
+        name: rng.random(n_c)
+        for name in ("treaty", "cooperation", "fair", "asylum", "abolished", "legal", "region")
+    }
+    country["treaty"] = (country["treaty"] < 0.5).astype(float)
+    dest = rng.integers(0, n_c, n)
+    family = rng.random(n) < 0.3
+    levers = {"pursuit": 1.3, "persuasion_program": 0.7, "leniency": 0.4}
+    p, d = Returns(), Destination()
+
+    def rates(index: np.ndarray, family_abroad: np.ndarray) -> np.ndarray:
+        return rules.return_rates(
+            country["treaty"][index],
+            country["cooperation"][index],
+            country["fair"][index],
+            country["asylum"][index] * 3.0,
+            country["abolished"][index],
+            family_abroad,
+            legal_assistance=country["legal"][index],
+            p=p,
+            **levers,
+        )
+
+    both = np.concatenate([np.arange(n_c), np.arange(n_c)])
+    by_row = rates(both, np.repeat([0.0, 1.0], n_c))
+    row = dest + n_c * family
+    direct = rates(dest, family.astype(float))
+    assert np.array_equal(by_row[row], direct)
+    total = direct.sum(axis=1)
+    assert np.array_equal(by_row.sum(axis=1)[row], total)
+    assert np.array_equal(
+        rules.monthly_probability(by_row.sum(axis=1))[row], rules.monthly_probability(total)
+    )
+    transit = country["region"] < 0.2
+    assert np.array_equal(
+        rules.move_on_probability(by_row.sum(axis=1), transit[both].astype(float), d)[row],
+        rules.move_on_probability(total, transit[dest].astype(float), d),
+    )
+
+
+def _career_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Uniforms over (0, 1) with both tails down to the model's clip at 1e-12."""
+    u = np.concatenate(
+        [rng.random(n), 10 ** rng.uniform(-12, -1, n // 4), 1 - 10 ** rng.uniform(-12, -1, n // 4)]
+    )
+    return np.clip(u, 1e-12, 1 - 1e-12)
+
+
+def test_gamma4_quantile_is_within_1e_14_of_scipy():
+    u = _career_uniforms(np.random.default_rng(16), 400_000)
+    fast = kernels.gamma4_quantile(u, ndtri(u))
+    exact = gammaincinv(4.0, u)
+    assert np.max(np.abs(fast - exact) / exact) < 1e-14
+
+
+def test_career_whole_months_are_those_of_scipy():
+    rng = np.random.default_rng(17)
+    for career_years in (0.5, 7.0, 18.0, 33.3):
+        u = _career_uniforms(rng, 200_000)
+        served_u = rng.random(u.size)
+        # a few uniforms whose scipy career falls exactly on a whole month, and next to one
+        whole = np.arange(1, 400, dtype=float)
+        on = gammainc(4.0, whole * 4.0 / (career_years * 12.0))
+        on = on[(on > 1e-12) & (on < 1 - 1e-12)]
+        u = np.concatenate([u, on, np.nextafter(on, 0.0), np.nextafter(on, 1.0)])
+        served_u = np.concatenate([served_u, rng.random(u.size - served_u.size)])
+        exact = gammaincinv(4.0, u)
+        for served in (None, served_u):
+            got = career_quantile(u, career_years, served)
+            a = _whole_months(got, career_years, served)
+            assert a == _whole_months(exact, career_years, served)
+
+
+def _whole_months(career: np.ndarray, career_years: float, served) -> tuple:
+    """The only uses of a career in the model: whole months of career and of time served."""
+    months = np.maximum(career * career_years * 12.0 / 4.0, 1.0)
+    out = (months.astype(np.int64).tobytes(),)
+    if served is not None:
+        out += (np.minimum(served * months, 540).astype(np.int64).tobytes(),)
+    return out
