@@ -122,3 +122,26 @@ TABLES = (
     "country_treaty",
 )
 """Tables both implementations record, under the same attribute names."""
+
+OFFICIAL_FIELDS = (
+    "rank",
+    "corrupt",
+    "entry_step",
+    "exit_step",
+    "state",
+    "state_step",
+    "how",
+    "family_country",
+    "destination",
+    "fled_step",
+    "gains_usd",
+    "assets_taken_usd",
+    "assets_recovered_usd",
+)
+"""Per-official attributes both implementations keep, under the same names."""
+
+
+def model_officials(model: mesa.Model) -> dict[str, np.ndarray]:
+    """The vectorized model's officials at the end of the run, one array per attribute."""
+    pop = model.officials
+    return {name: getattr(pop, name)[: pop.n] for name in OFFICIAL_FIELDS}

@@ -23,7 +23,15 @@ import mesa
 import numpy as np
 from scipy.special import gammaincinv
 
-from reference.adapter import CAREER_SHAPE, EVENTS, MAX_TENURE_MONTHS, S, World, build_world
+from reference.adapter import (
+    CAREER_SHAPE,
+    EVENTS,
+    MAX_TENURE_MONTHS,
+    OFFICIAL_FIELDS,
+    S,
+    World,
+    build_world,
+)
 from sim.core import rules
 from sim.core.metrics import empty_flows
 from sim.core.rng import Streams
@@ -202,7 +210,8 @@ class OfficialAgent(mesa.Agent):
     def flee(self, m: OracleMonth) -> None:
         """Caught at the border, or reach a destination with part of the gains."""
         w = self.model.scenario.world
-        if self.draw("border", m.step) < min(m.lever["exit_controls"] * w.decision.border_capture, 1):
+        stop = min(m.lever["exit_controls"] * w.decision.border_capture, 1.0)
+        if self.draw("border", m.step) < stop:
             self.become(S.CAUGHT, m.step, how=1)
             m.flows["caught_border"] += 1
             self.log(m, "caught_border")
@@ -440,3 +449,9 @@ class ReferenceModel(mesa.Model):
         """Events as rows ``(official_id, step, event, country, how)`` sorted in that order."""
         rows = np.array(self.events, dtype=np.int64).reshape(-1, 5)
         return rows[np.lexsort(rows.T[::-1])]
+
+    def officials_table(self) -> dict[str, np.ndarray]:
+        """Every official's attributes at the end of the run, one array per attribute."""
+        return {
+            name: np.array([getattr(a, name) for a in self.officials]) for name in OFFICIAL_FIELDS
+        }
