@@ -64,9 +64,9 @@ def test_event_logs_are_equal_event_for_event(case: str) -> None:
     np.testing.assert_array_equal(oracle.event_log(), expected)
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_monthly_and_country_tables_are_equal(case: str) -> None:
-    model, oracle = runs(case)
+def assert_same_tables(model: FlightModel, oracle: ReferenceModel) -> None:
+    """Monthly flows and stocks, and the per-country arrays, are equal."""
+    assert set(model_tables(model)) == set(TABLES)
     for name, expected in model_tables(model).items():
         got = getattr(oracle, name)
         if name == "flow_rows":
@@ -82,15 +82,23 @@ def test_monthly_and_country_tables_are_equal(case: str) -> None:
             )
         else:
             np.testing.assert_array_equal(got, expected, err_msg=name)
-    assert set(model_tables(model)) == set(TABLES)
+
+
+def assert_same_officials(model: FlightModel, oracle: ReferenceModel) -> None:
+    """Every official's attributes at the end of the run are equal."""
+    have = oracle.officials_table()
+    for name, want in model_officials(model).items():
+        np.testing.assert_array_equal(have[name], want, err_msg=name)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_monthly_and_country_tables_are_equal(case: str) -> None:
+    assert_same_tables(*runs(case))
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_every_official_ends_in_the_same_state(case: str) -> None:
-    model, oracle = runs(case)
-    have = oracle.officials_table()
-    for name, want in model_officials(model).items():
-        np.testing.assert_array_equal(have[name], want, err_msg=name)
+    assert_same_officials(*runs(case))
 
 
 def test_the_cases_exercise_every_event_and_every_return_channel() -> None:
@@ -98,6 +106,22 @@ def test_the_cases_exercise_every_event_and_every_return_channel() -> None:
     assert set(logs[:, 2]) == set(range(len(EVENTS)))
     returned = np.isin(logs[:, 2], [EVENTS.index("returned"), EVENTS.index("prosecuted_abroad")])
     assert set(logs[returned, 4]) == set(range(len(CHANNELS)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "file",
+    ["no_fox_hunt_sky_net.yaml", "coercive_pursuit_backlash.yaml", "us_china_treaty_2026.yaml"],
+)
+def test_more_policies_agree_exactly_at_a_larger_size(file: str) -> None:
+    # about 5,700 officials in office on average: pursuit, coercion backlash, a dated treaty
+    sc = load_scenario(SCENARIOS / file, {"run.scale": 100, "run.event_log": True})
+    model, oracle = FlightModel(sc), ReferenceModel(sc)
+    model.run_model()
+    oracle.run_model()
+    np.testing.assert_array_equal(oracle.event_log(), model_event_log(model))
+    assert_same_tables(model, oracle)
+    assert_same_officials(model, oracle)
 
 
 # --------------------------------------------------------------------------- statistical test
