@@ -34,8 +34,6 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the oracle lives with the tests (tests/reference)
 
@@ -65,7 +63,7 @@ def measure(kind: str, scale: int) -> dict[str, float]:
     model = make(scenario)
     model.run_model()
     seconds = time.perf_counter() - began
-    in_office = np.array([row["in_office"] for row in model.stock_rows]) / scale
+    in_office = model.monthly_table()["in_office"].to_numpy() / scale
     return {
         "seconds": seconds,
         "officials": float(in_office.mean()),

@@ -7,11 +7,13 @@ schedule, the state codes and event names. When the model's internals are rename
 module changes.
 
 Internals used: ``sim.core.model.income_index``, ``sim.core.population.{entry_schedule,
-OfficialState, EVENTS, MAX_TENURE_MONTHS, CAREER_SHAPE}``, ``sim.core.levers.compile_levers`` and
-``Levers.{legal_assistance, asset_return}[step]``, ``sim.core.agents.{CountryStates,
-StateAgent}`` (``StateAgent.set_step``/``current``, ``CountryStates.update``/
-``refresh_treaties``/``stock_abroad``/``is_region``/``cooperation``/``treaty_in_force``/
-``treaties_in_force()``/``mean_cooperation()``) and ``sim.core.transitions.country_view``.
+OfficialState, EVENTS, MAX_TENURE_MONTHS, CAREER_SHAPE}``, ``sim.core.levers.{compile_levers,
+LeverMonth}`` (the oracle reads the month's levers as ``LeverMonth`` attributes),
+``sim.core.agents.{CountryStates, StateAgent}`` (``StateAgent.set_step``/``current``,
+``CountryStates.update``/``refresh_treaties``/``stock_abroad``/``is_region``/``cooperation``/
+``treaty_in_force``/``treaties_in_force()``/``mean_cooperation()``) and
+``sim.core.transitions.country_view``. To compare, it reads the model's ``officials.log``,
+``officials.<attribute>`` arrays, ``monthly_table()`` and ``country_*`` arrays.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 
 from sim.core import rules
 from sim.core.agents import CountryStates, StateAgent
-from sim.core.levers import Levers, compile_levers
+from sim.core.levers import LeverMonth, Levers, compile_levers
 from sim.core.model import income_index
 from sim.core.population import CAREER_SHAPE, EVENTS, MAX_TENURE_MONTHS, entry_schedule
 from sim.core.population import OfficialState as S
@@ -32,7 +34,15 @@ from sim.core.transitions import country_view as _country_view
 from sim.scenario.schema import Scenario
 from sim.world.countries import CountryTable, load_countries
 
-__all__ = ["CAREER_SHAPE", "EVENTS", "MAX_TENURE_MONTHS", "S", "World", "build_world"]
+__all__ = [
+    "CAREER_SHAPE",
+    "EVENTS",
+    "MAX_TENURE_MONTHS",
+    "LeverMonth",
+    "S",
+    "World",
+    "build_world",
+]
 
 
 @dataclass
@@ -49,26 +59,18 @@ class World:
     entries: np.ndarray
     scale: int
 
-    def lever_values(self, step: int) -> dict[str, float]:
-        """The state agent reads this month's scalar levers (campaign, pursuit, ...)."""
+    def lever_values(self, step: int) -> LeverMonth:
+        """The state agent reads this month's levers (campaign, pursuit, ..., pledge terms)."""
         self.state.set_step(step)
         return self.state.current
 
-    def update_countries(self, step: int, lever: dict[str, float]) -> None:
+    def update_countries(self, step: int, lever: LeverMonth) -> None:
         """Country responses for one month (treaties, endogenous signing, cooperation)."""
-        self.countries.update(step, self.levers, lever)
+        self.countries.update(step, lever)
 
     def view(self) -> rules.CountryState:
         """What officials see of the countries this month."""
         return _country_view(self.countries, self.scale)
-
-    def legal_assistance(self, step: int, country: int) -> np.ndarray:
-        """Pledged legal assistance of one host country this month, as a one-element array."""
-        return self.levers.legal_assistance[step][country : country + 1]
-
-    def asset_return(self, step: int, country: int) -> float:
-        """Pledged asset return of one host country this month."""
-        return float(self.levers.asset_return[step][country])
 
     def set_stock_abroad(self, stock: np.ndarray) -> None:
         """Fugitives present in each country at the end of the month (seen next month)."""
@@ -108,20 +110,18 @@ def model_event_log(model: mesa.Model) -> np.ndarray:
 
 
 def model_tables(model: mesa.Model) -> dict[str, object]:
-    """The vectorized model's recorded tables (monthly rows and per-country arrays)."""
-    return {name: getattr(model, name) for name in TABLES}
+    """The vectorized model's recorded tables (monthly flows and stocks, per-country arrays)."""
+    return {"monthly": model.monthly_table(), **{name: getattr(model, name) for name in TABLES}}
 
 
 TABLES = (
-    "flow_rows",
-    "stock_rows",
     "country_stock",
     "country_fled_to",
     "country_returned_from",
     "country_cooperation",
     "country_treaty",
 )
-"""Tables both implementations record, under the same attribute names."""
+"""Per-country ``(month, country)`` arrays both implementations record, under the same names."""
 
 OFFICIAL_FIELDS = (
     "rank",

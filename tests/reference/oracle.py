@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
+import pandas as pd
 from scipy.special import gammaincinv
 
 from reference.adapter import (
@@ -28,12 +29,13 @@ from reference.adapter import (
     EVENTS,
     MAX_TENURE_MONTHS,
     OFFICIAL_FIELDS,
+    LeverMonth,
     S,
     World,
     build_world,
 )
 from sim.core import rules
-from sim.core.metrics import empty_flows
+from sim.core.metrics import FLOWS, STOCKS, empty_flows
 from sim.core.rng import Streams
 from sim.scenario.schema import Scenario
 
@@ -46,7 +48,7 @@ class OracleMonth:
     """What every official sees in one month, and the tallies they add to."""
 
     step: int
-    lever: dict[str, float]
+    lever: LeverMonth
     view: rules.CountryState
     flows: dict[str, float]
     fled_to: np.ndarray
@@ -157,7 +159,7 @@ class OfficialAgent(mesa.Agent):
         w = self.model.scenario.world
         world = self.model.world
         gains = _one(self.gains_rate * (world.gains_index[self.model.offset + m.step] - self.base))
-        naked = m.lever["naked_official_rules"]
+        naked = m.lever.naked_official_rules
         if self.family_country < 0:
             rate = rules.family_abroad_rate(
                 gains, naked, w.exposure.reference_gains_usd, w.corruption
@@ -168,7 +170,7 @@ class OfficialAgent(mesa.Agent):
                 m.flows["family_moved_abroad"] += 1
                 self.log(m, "family_moved_abroad", self.family_country)
         family = _one(1.0 if self.family_country >= 0 else 0.0)
-        rate = rules.exposure_rate(gains, family, m.lever["campaign"], naked, w.exposure)[0]
+        rate = rules.exposure_rate(gains, family, m.lever.campaign, naked, w.exposure)[0]
         self.exposure_hazard += rate / 12.0
         if self.exposure_hazard >= self.exposure_threshold:
             self.respond(m, float(gains[0]), family)
@@ -189,9 +191,9 @@ class OfficialAgent(mesa.Agent):
             rank=_one(float(self.rank)),
             family_abroad=family,
             destinations_logsum=rules.logsum(utility) - self.model.logsum_reference,
-            exit_controls=m.lever["exit_controls"],
-            naked_rules=m.lever["naked_official_rules"],
-            leniency=m.lever["leniency"],
+            exit_controls=m.lever.exit_controls,
+            naked_rules=m.lever.naked_official_rules,
+            leniency=m.lever.leniency,
             reference_gains_usd=w.exposure.reference_gains_usd,
             p=w.decision,
         )
@@ -210,7 +212,7 @@ class OfficialAgent(mesa.Agent):
     def flee(self, m: OracleMonth) -> None:
         """Caught at the border, or reach a destination with part of the gains."""
         w = self.model.scenario.world
-        stop = min(m.lever["exit_controls"] * w.decision.border_capture, 1.0)
+        stop = min(m.lever.exit_controls * w.decision.border_capture, 1.0)
         if self.draw("border", m.step) < stop:
             self.become(S.CAUGHT, m.step, how=1)
             m.flows["caught_border"] += 1
@@ -247,7 +249,7 @@ class OfficialAgent(mesa.Agent):
         if self.state != S.MISSING or self.state_step >= m.step:
             return
         p = rules.home_capture_probability(
-            m.lever["campaign"], m.lever["pursuit"], self.model.scenario.world.home
+            m.lever.campaign, m.lever.pursuit, self.model.scenario.world.home
         )
         if self.draw("capture", m.step) < p:
             self.become(S.CAUGHT, m.step, how=0)
@@ -269,10 +271,10 @@ class OfficialAgent(mesa.Agent):
             asylum_delay_years=table.asylum_appeal_delay_years[one],
             death_penalty_abolished=table.death_penalty_abolished[one],
             family_abroad=_one(1.0 if self.family_country >= 0 else 0.0),
-            pursuit=m.lever["pursuit"],
-            persuasion_program=m.lever["persuasion_program"],
-            leniency=m.lever["leniency"],
-            legal_assistance=model.world.legal_assistance(m.step, dest),
+            pursuit=m.lever.pursuit,
+            persuasion_program=m.lever.persuasion_program,
+            leniency=m.lever.leniency,
+            legal_assistance=m.lever.legal_assistance[one],
             p=w.returns,
         )
         total = rates.sum(axis=1)
@@ -298,7 +300,7 @@ class OfficialAgent(mesa.Agent):
         shares = rates / np.maximum(rates.sum(axis=1, keepdims=True), 1e-300)
         channel = int(rules.choose(shares, _one(self.draw("return", m.step, 1)))[0])
         recovery = getattr(w.assets, f"recovery_{rules.CHANNELS[channel]}")
-        self.recover(min(recovery * (1.0 + self.model.world.asset_return(m.step, dest)), 1.0), m)
+        self.recover(min(recovery * (1.0 + m.lever.asset_return[dest]), 1.0), m)
         m.returned_from[dest] += 1
         if channel == PROSECUTION:
             self.become(S.PROSECUTED_ABROAD, m.step, how=channel)
@@ -314,13 +316,13 @@ class OfficialAgent(mesa.Agent):
         """Assets seized in the (current) host by confiscation or trial in absentia."""
         w, world = self.model.scenario.world, self.model.world
         seize = (
-            m.lever["asset_confiscation"] + m.lever["trial_in_absentia"]
+            m.lever.asset_confiscation + m.lever.trial_in_absentia
         ) * w.assets.confiscation_per_year
         if seize <= 0:
             return
         dest = self.destination
         coop = world.countries.cooperation[dest]
-        rate = seize * coop * (1.0 + world.asset_return(m.step, dest))
+        rate = seize * coop * (1.0 + m.lever.asset_return[dest])
         u = self.draw("confiscation", m.step)
         if u < rules.monthly_probability(_one(rate))[0] and (
             self.assets_taken_usd - self.assets_recovered_usd > 0
@@ -339,9 +341,10 @@ class ReferenceModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, replicate: int = 0, seed: int | None = None) -> None:
+        # as in the model, Mesa's own generators are unused: every draw is counter-based
+        super().__init__()
         root = scenario.run.seed if seed is None else int(seed)
         self.streams = Streams(root, replicate)
-        super().__init__(rng=self.streams["mesa"].generator())
         self.scenario = scenario
         self.scale = scenario.run.scale
         self.n_steps = scenario.n_steps
@@ -356,15 +359,13 @@ class ReferenceModel(mesa.Model):
         self.officials: list[OfficialAgent] = []
         self.by_state: dict[S, dict[int, OfficialAgent]] = {s: {} for s in S}
         self.events: list[tuple[int, int, int, int, int]] = []
-        self.flow_rows: list[dict[str, float]] = []
-        self.stock_rows: list[dict[str, float]] = []
+        self.rows: list[dict[str, float]] = []
         self.country_stock = np.zeros((self.n_steps, n_c), dtype=np.int64)
         self.country_fled_to = np.zeros((self.n_steps, n_c), dtype=np.int64)
         self.country_returned_from = np.zeros((self.n_steps, n_c), dtype=np.int64)
         self.country_cooperation = np.zeros((self.n_steps, n_c))
         self.country_treaty = np.zeros((self.n_steps, n_c), dtype=np.int8)
         self.enter(self.world.initial_officials, 0, initial=True)
-        self.month = 0
 
     def enter(self, count: int, step: int, initial: bool = False) -> None:
         """New officials take office, one agent each, ids in order of entry."""
@@ -384,7 +385,7 @@ class ReferenceModel(mesa.Model):
 
     def step(self) -> None:
         """One month, in the phases of :meth:`sim.core.model.FlightModel.step`."""
-        t, world = self.month, self.world
+        t, world = self.steps - 1, self.world  # Mesa counts this call before running it
         lever = world.lever_values(t)
         world.update_countries(t, lever)
         n_c = len(world.table)
@@ -412,7 +413,8 @@ class ReferenceModel(mesa.Model):
         for agent in self._each(S.ABROAD):
             agent.abroad(m)
         self._record(m)
-        self.month += 1
+        if self.steps >= self.n_steps:
+            self.running = False
 
     def _record(self, m: OracleMonth) -> None:
         world, t, s = self.world, m.step, self.scale
@@ -421,29 +423,28 @@ class ReferenceModel(mesa.Model):
         for agent in self.by_state[S.ABROAD].values():
             stock[agent.destination] += 1
         world.set_stock_abroad(stock)
-        self.country_stock[t] = stock
-        self.country_fled_to[t] = m.fled_to
-        self.country_returned_from[t] = m.returned_from
+        # everything counted in agents is recorded in real officials (x run.scale)
+        self.country_stock[t] = stock * s
+        self.country_fled_to[t] = m.fled_to * s
+        self.country_returned_from[t] = m.returned_from * s
         self.country_cooperation[t] = cs.cooperation
         self.country_treaty[t] = cs.treaty_in_force.astype(np.int8)
         count = {state: len(agents) for state, agents in self.by_state.items()}
-        self.flow_rows.append({k: v * s for k, v in m.flows.items()})
-        self.stock_rows.append(
-            {
-                "in_office": float(count[S.IN_OFFICE] * s),
-                "under_investigation": float(count[S.INVESTIGATED] * s),
-                "stock_abroad": float(count[S.ABROAD] * s),
-                "stock_missing": float(count[S.MISSING] * s),
-                "stock_abroad_treaty_free": float(np.sum(stock * (cs.treaty_in_force == 0)) * s),
-                "treaties_in_force": float(cs.treaties_in_force()),
-                "mean_cooperation": cs.mean_cooperation(),
-            }
+        row = {k: v * s for k, v in m.flows.items()}
+        row.update(
+            in_office=float(count[S.IN_OFFICE] * s),
+            under_investigation=float(count[S.INVESTIGATED] * s),
+            stock_abroad=float(count[S.ABROAD] * s),
+            stock_missing=float(count[S.MISSING] * s),
+            stock_abroad_treaty_free=float(np.sum(stock * (cs.treaty_in_force == 0)) * s),
+            treaties_in_force=float(cs.treaties_in_force()),
+            mean_cooperation=cs.mean_cooperation(),
         )
+        self.rows.append(row)
 
-    def run_model(self) -> None:
-        """Step through the whole period."""
-        while self.month < self.n_steps:
-            self.step()
+    def monthly_table(self) -> pd.DataFrame:
+        """Flows and stocks by month (columns ``FLOWS`` then ``STOCKS``), in real officials."""
+        return pd.DataFrame(self.rows, columns=[*FLOWS, *STOCKS])
 
     def event_log(self) -> np.ndarray:
         """Events as rows ``(official_id, step, event, country, how)`` sorted in that order."""
