@@ -1,111 +1,127 @@
-"""Benchmark: cost of the model per agent-month, vectorized, against one Mesa object per official.
+"""Benchmark: the full vectorized model against its oracle (one Mesa agent per official).
 
-Runs the baseline (1978-2030) at a few scales and reports wall time and nanoseconds per
-official-month (officials present in office or under way, summed over months). Then times the
-same monthly exposure step written with one Mesa ``Agent`` per official, on a sample, to show
-why officials are held as arrays. Prints ``RESULT`` lines for tracking.
+Both implementations run the same rules (tests/reference is the oracle that tests/test_oracle.py
+checks event for event against the model) on the baseline over 1978-2030, at three sizes of
+about 10k, 100k and 1M officials in office on average. The size is set through ``run.scale``;
+because the baseline has about 574k officials in office on average at ``run.scale: 1`` (the
+largest size it can reach), ``world.population.initial_officials`` is raised to 1,000,000 for
+the size runs (the rules and the costs per official are unchanged). Each measurement runs in a
+fresh process so that its peak resident memory is its own.
 
-Usage: ``python benchmarks/bench_model.py [--scales 1 10] [--repeat 2]``
+Measured per size, for the model (construction and ``run_model``, event log on):
+
+- ``officials``: mean number of officials in office over the run, in simulated agents;
+- ``ns_per_official_month``: wall time over the sum of officials in office over the months;
+- ``reference_ratio``: oracle wall time over model wall time on the same scenario and seed
+  (``na`` above ``--oracle-max`` officials: the oracle would take hours);
+- ``peak_bytes_per_official``: the process's peak RSS during the run, above its peak before the
+  model was built, per official in office.
+
+Then the calibration scale: one full baseline replicate (``run``, tables included) at
+``run.scale: 25``. Ends with ``RESULT`` lines.
+
+Usage: ``python benchmarks/bench_model.py [--sizes 100 10 1] [--oracle-max 200000]``
+(``--sizes`` are ``run.scale`` values). On a machine shared with other work the times vary.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
+import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
-import mesa
-import numpy as np
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the oracle lives with the tests (tests/reference)
 
-from sim.runs.replicates import run
-from sim.scenario.io import load_scenario
+from reference.oracle import ReferenceModel  # noqa: E402
 
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+from sim.core.model import FlightModel  # noqa: E402
+from sim.runs.replicates import run  # noqa: E402
+from sim.scenario.io import load_scenario  # noqa: E402
 
-
-def agent_months(result) -> float:
-    m = result.monthly
-    present = m[["in_office", "under_investigation", "stock_abroad", "stock_missing"]].sum(axis=1)
-    return float(present.sum())
-
-
-class _Official(mesa.Agent):
-    """One official as a Python object: the design the project rejected, for comparison."""
-
-    def __init__(self, model: mesa.Model, rate: float, threshold: float) -> None:
-        super().__init__(model)
-        self.rate = rate
-        self.threshold = threshold
-        self.hazard = 0.0
-        self.exposed = False
-
-    def step(self) -> None:
-        if self.exposed:
-            return
-        gains = self.rate * self.model.months
-        self.hazard += 0.05 * (1 + 2 * self.model.campaign) * (max(gains, 1.0) / 1e6) ** 0.25 / 12
-        if self.hazard >= self.threshold:
-            self.exposed = True
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+INITIAL_OFFICIALS = 1_000_000
+"""Officials in office in 1978 for the size runs (baseline: 500,000); see the module docstring."""
+CALIBRATION_SCALE = 25
 
 
-class _ObjectModel(mesa.Model):
-    def __init__(self, n: int) -> None:
-        super().__init__(rng=np.random.default_rng(0))
-        self.months = 0
-        self.campaign = 0.2
-        rng = np.random.default_rng(1)
-        for rate, thr in zip(rng.lognormal(7, 1.5, n), rng.exponential(1.0, n), strict=True):
-            _Official(self, float(rate), float(thr))
-
-    def step(self) -> None:
-        self.months += 1
-        self.agents.do("step")
+def _peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
 
 
-def bench_objects(n: int = 20_000, months: int = 24) -> float:
-    model = _ObjectModel(n)
+def measure(kind: str, scale: int) -> dict[str, float]:
+    """Build and run one model (``kind``: ``model`` or ``oracle``) in this process."""
+    overrides = {"run.scale": scale, "world.population.initial_officials": INITIAL_OFFICIALS}
+    scenario = load_scenario(BASELINE, overrides)
+    make = FlightModel if kind == "model" else ReferenceModel
+    before = _peak_rss_bytes()
     began = time.perf_counter()
-    for _ in range(months):
-        model.step()
-    return (time.perf_counter() - began) / (n * months) * 1e9
+    model = make(scenario)
+    model.run_model()
+    seconds = time.perf_counter() - began
+    in_office = model.monthly_table()["in_office"].to_numpy() / scale
+    return {
+        "seconds": seconds,
+        "officials": float(in_office.mean()),
+        "official_months": float(in_office.sum()),
+        "peak_bytes": float(_peak_rss_bytes() - before),
+    }
 
 
-def bench_vectorized_step(n: int = 1_000_000, months: int = 24) -> float:
-    rng = np.random.default_rng(1)
-    rate, thr = rng.lognormal(7, 1.5, n), rng.exponential(1.0, n)
-    hazard = np.zeros(n)
+def calibration_run() -> float:
+    """Wall time of one full baseline replicate at the calibration scale."""
+    scenario = load_scenario(BASELINE, {"run.scale": CALIBRATION_SCALE})
     began = time.perf_counter()
-    for t in range(1, months + 1):
-        gains = rate * t
-        hazard += 0.05 * (1 + 2 * 0.2) * np.power(np.maximum(gains, 1.0) / 1e6, 0.25) / 12
-        _ = hazard >= thr
-    return (time.perf_counter() - began) / (n * months) * 1e9
+    run(scenario, 0)
+    return time.perf_counter() - began
+
+
+def in_fresh_process(fn, *args):
+    """Run ``fn(*args)`` in a new process (its own peak RSS) and return the result."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
-    parser.add_argument("--repeat", type=int, default=2)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10, 1], help="run.scale")
+    parser.add_argument(
+        "--oracle-max",
+        type=float,
+        default=200_000,
+        help="run the oracle only up to this many officials in office",
+    )
     args = parser.parse_args()
-    for scale in args.scales:
-        scenario = load_scenario(BASELINE, {"run.scale": scale, "run.event_log": False})
-        times = []
-        for k in range(args.repeat):
-            began = time.perf_counter()
-            result = run(scenario, k)
-            times.append(time.perf_counter() - began)
-        best = min(times)
-        am = agent_months(result) / scale
+    lines = []
+    for scale in args.sizes:
+        model = in_fresh_process(measure, "model", scale)
+        n = model["officials"]
+        ns = model["seconds"] / model["official_months"] * 1e9
         print(
-            f"scale={scale}: best of {args.repeat} runs {best:.2f} s, "
-            f"{am / 1e6:.1f} M agent-months, {best / am * 1e9:.1f} ns per agent-month"
+            f"scale={scale}: {n:,.0f} officials in office on average, model "
+            f"{model['seconds']:.2f} s ({ns:.1f} ns per official-month)",
+            flush=True,
         )
-        print(f"RESULT scale={scale} run_s={best:.3f} ns_per_agent_month={best / am * 1e9:.2f}")
-    obj = bench_objects()
-    vec = bench_vectorized_step()
-    print(f"exposure step, one Mesa object per official: {obj:.0f} ns per agent-month")
-    print(f"exposure step, numpy arrays:                 {vec:.1f} ns per agent-month")
-    print(f"RESULT object_ns={obj:.1f} vectorized_ns={vec:.2f} ratio={obj / vec:.0f}")
+        ratio = "na"
+        if n <= args.oracle_max:
+            oracle = in_fresh_process(measure, "oracle", scale)
+            ratio = f"{oracle['seconds'] / model['seconds']:.0f}"
+            print(
+                f"  oracle {oracle['seconds']:.1f} s: {ratio}x the model, peak "
+                f"{oracle['peak_bytes'] / n:.0f} bytes per official",
+                flush=True,
+            )
+        lines.append(
+            f"RESULT officials={n:.0f} ns_per_official_month={ns:.2f} reference_ratio={ratio} "
+            f"peak_bytes_per_official={model['peak_bytes'] / n:.0f}"
+        )
+    seconds = in_fresh_process(calibration_run)
+    lines.append(f"RESULT scale={CALIBRATION_SCALE} run_s={seconds:.2f}")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":
