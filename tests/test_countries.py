@@ -146,7 +146,7 @@ def test_china_gdp_per_capita():
 
 def _patched_reader(monkeypatch, name: str, column: str, value: str) -> None:
     """Make the loader see `value` in `column` of the first data row of `name`."""
-    original = countries._read_csv
+    original = countries.read_data_csv
 
     def read(file_name, columns):
         rows = original(file_name, columns)
@@ -155,7 +155,7 @@ def _patched_reader(monkeypatch, name: str, column: str, value: str) -> None:
             rows[0] = (line, {**row, column: value})
         return rows
 
-    monkeypatch.setattr(countries, "_read_csv", read)
+    monkeypatch.setattr(countries, "read_data_csv", read)
 
 
 @pytest.mark.parametrize(

@@ -106,14 +106,14 @@ def test_returns_by_channel_keeps_trials_abroad_out_of_the_stack(tmp_path: Path)
 
 
 def test_panel_titles_are_words_with_units():
-    title = plots._label("caught_or_returned")
+    title = plots.panel_label("caught_or_returned")
     assert title.endswith("[officials per year]")
     assert "_" not in title and "+" not in title
-    assert plots._label("fled_abroad").endswith("[officials per year]")
-    assert plots._label("stock_abroad") == "fugitives abroad [officials, at year end]"
-    assert plots._label("treaties_in_force").endswith("[countries, at year end]")
+    assert plots.panel_label("fled_abroad").endswith("[officials per year]")
+    assert plots.panel_label("stock_abroad") == "fugitives abroad [officials, at year end]"
+    assert plots.panel_label("treaties_in_force").endswith("[countries, at year end]")
     for name in (*plots.PANELS, *DERIVED):
-        assert "_" not in plots._label(name), name
+        assert "_" not in plots.panel_label(name), name
 
 
 def test_calibration_plot_marks_met_as_the_report_does(tmp_path: Path):

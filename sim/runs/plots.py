@@ -36,7 +36,7 @@ TITLES = {
 PROSECUTED_LABEL = "Fugitives tried in their host country (not a return, not stacked)"
 
 
-def _label(name: str) -> str:
+def panel_label(name: str) -> str:
     """Panel title of a metric: what it counts in words (from the registry), then its unit."""
     metric = BY_NAME[name]
     title = TITLES.get(name, metric.description.removesuffix(" at the end of the step"))
@@ -62,7 +62,7 @@ def fan(ax: plt.Axes, yearly_by_scenario: Mapping[str, pd.DataFrame], name: str)
         color = f"C{i}"
         ax.plot(q.index, q["median"], color=color, label=label, lw=1.6)
         ax.fill_between(q.index, q["low"], q["high"], color=color, alpha=0.2, lw=0)
-    ax.set_title(_label(name), fontsize=9)
+    ax.set_title(panel_label(name), fontsize=9)
     ax.grid(alpha=0.3)
 
 

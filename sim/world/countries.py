@@ -109,7 +109,7 @@ def treaty_month(text: str) -> int:
     return month_of(text) + (YEAR_ONLY_MONTH - 1 if month is None else 0)
 
 
-def _read_csv(name: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+def read_data_csv(name: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """Read a package-data CSV; return (file line number, row) pairs after checking the header."""
     text = (resources.files("sim.world") / "data" / name).read_text(encoding="utf-8")
     reader = csv.DictReader(io.StringIO(text))
@@ -173,7 +173,7 @@ def _treaty_months(codes: tuple[str, ...]) -> dict[str, np.ndarray]:
     columns = ("iso3", "partner", *TREATY_DATES, "status_2025", "confidence", "source")
     months = {date: [NO_MONTH] * len(codes) for date in TREATY_DATES}
     seen: set[str] = set()
-    for line, row in _read_csv(name, columns):
+    for line, row in read_data_csv(name, columns):
         if row["iso3"] not in codes or row["iso3"] in seen:
             raise _fail(name, line, row, "iso3", "not in countries.csv, or a duplicate partner")
         seen.add(row["iso3"])
@@ -202,7 +202,7 @@ def load_countries() -> CountryTable:
     name = "countries.csv"
     text: dict[str, list[str]] = {c: [] for c in TEXT_COLUMNS}
     numbers: dict[str, list[float]] = {c: [] for c in NUMERIC_COLUMNS}
-    for line, row in _read_csv(name, TEXT_COLUMNS + NUMERIC_COLUMNS):
+    for line, row in read_data_csv(name, TEXT_COLUMNS + NUMERIC_COLUMNS):
         if row["iso3"] in text["iso3"]:
             raise _fail(name, line, row, "iso3", "duplicate code")
         values = {c: _number(name, line, row, c) for c in NUMERIC_COLUMNS}
@@ -239,7 +239,7 @@ def load_china_gdp_per_capita() -> tuple[np.ndarray, np.ndarray]:
     name = "china_gdp_per_capita.csv"
     years: list[int] = []
     values: list[float] = []
-    for line, row in _read_csv(name, ("year", "gdp_per_capita_usd", "source")):
+    for line, row in read_data_csv(name, ("year", "gdp_per_capita_usd", "source")):
         year = int(_number(name, line, row, "year"))
         if years and year != years[-1] + 1:
             raise _fail(name, line, row, "year", f"expected {years[-1] + 1}, got {year}")
