@@ -1,5 +1,6 @@
 # Two set-up commands on a fresh clone (Python >= 3.11 and make only):
 #   make run    creates .venv, installs flightsim, runs scenarios/baseline.yaml into results/baseline/
+#               (--force: a rerun replaces that run folder, never a folder flightsim did not write)
 #   make test   creates .venv, installs flightsim with test extras, runs the tests
 PYTHON ?= python3
 VENV := .venv
@@ -21,14 +22,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/flightsim run $(SCENARIO)
+	$(BIN)/flightsim run $(SCENARIO) --force
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks tools
+	$(BIN)/ruff format --check sim tests benchmarks tools
 	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed

@@ -69,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             ratio = stored / value
             ok = abs(ratio - 1.0) <= args.tolerance
             bad += not ok
-            print(f"  {row['iso3']}: stored {stored:.0f}, World Bank {value:.0f} ({ratio:.2f}) "
-                  f"{'ok' if ok else 'OFF'}")
+            print(
+                f"  {row['iso3']}: stored {stored:.0f}, World Bank {value:.0f} ({ratio:.2f}) "
+                f"{'ok' if ok else 'OFF'}"
+            )
     print(f"{bad} rows off")
     return 1 if bad else 0
 
