@@ -241,3 +241,14 @@ def _whole_months(career: np.ndarray, career_years: float, served) -> tuple:
     if served is not None:
         out += (np.minimum(served * months, 540).astype(np.int64).tobytes(),)
     return out
+
+
+def test_choose_kernel_is_the_choice_rule_exactly():
+    rng = np.random.default_rng(21)
+    for n, k in ((0, 3), (1, 1), (50, 3), (400, 5), (300, 74)):
+        probs = rules.softmax(rng.normal(0.0, 3.0, (n, k)))
+        probs[: n // 4, 0] = 0.0  # impossible options
+        u = rng.random(n)
+        # uniforms falling exactly on running sums, where ``<=`` decides
+        u[n // 2 : n // 2 + n // 10] = np.cumsum(probs, axis=1)[n // 2 : n // 2 + n // 10, 0]
+        assert np.array_equal(kernels.choose(probs, u), rules.choose(probs, u))

@@ -109,6 +109,29 @@ def uniform_ids(ids: np.ndarray, salt_: np.uint64) -> np.ndarray:
     return out
 
 
+# ------------------------------------------------------------------------ choices
+@njit(cache=True)
+def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Implements :func:`rules.choose`: the index chosen in each row by the uniform ``u``.
+
+    The running sum of a row in column order (as ``np.cumsum``), its last entry taken as 1; the
+    choice is the number of running sums at or below ``u``.
+    """
+    n, k = probabilities.shape
+    out = np.empty(n, dtype=np.int64)
+    for r in range(n):
+        total = 0.0
+        count = 0
+        for j in range(k - 1):
+            total += probabilities[r, j]
+            if total <= u[r]:
+                count += 1
+        if u[r] >= 1.0:
+            count += 1
+        out[r] = count
+    return out
+
+
 # ------------------------------------------------------------------------ careers
 @njit(cache=True)
 def gamma4_quantile(u: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -90,16 +90,26 @@ def _hasty(pop: OfficialPopulation, ids: np.ndarray, step: int) -> np.ndarray:
     return (pop.family_country[ids] < 0) & (u < pop.world.destination.hasty_share)
 
 
-def _choose_destination(
-    pop: OfficialPopulation, ids: np.ndarray, m: Month, hasty: np.ndarray, k: int, exclude=None
+def _destination_utility(
+    pop: OfficialPopulation, ids: np.ndarray, m: Month, hasty: np.ndarray
 ) -> np.ndarray:
-    utility = rules.destination_utility(
+    return rules.destination_utility(
         m.view, pop.family_country[ids], hasty, pop.world.destination, m.terms
     )
+
+
+def _choose_destination(
+    pop: OfficialPopulation, ids: np.ndarray, m: Month, utility: np.ndarray, k: int, exclude=None
+) -> np.ndarray:
+    """Destinations of ``ids`` by their ``utility`` rows (:func:`_destination_utility`).
+
+    ``exclude`` (one country per official, optional) is ruled out; ``utility`` is changed then.
+    The choice is :func:`rules.choose` (as :func:`kernels.choose`) of :func:`rules.softmax`.
+    """
     if exclude is not None:
         utility[np.arange(ids.size), exclude] = -np.inf
     probs = rules.softmax(utility)
-    return rules.choose(probs, pop.streams["destination"].uniform(ids, m.step, k))
+    return kernels.choose(probs, pop.streams["destination"].uniform(ids, m.step, k))
 
 
 def family_moves(pop: OfficialPopulation, m: Month, alive: np.ndarray, ratio: np.ndarray) -> None:
@@ -125,14 +135,21 @@ def family_moves(pop: OfficialPopulation, m: Month, alive: np.ndarray, ratio: np
     moving = ids[hits]
     if moving.size == 0:
         return
-    where = _choose_destination(pop, moving, m, np.zeros(moving.size, dtype=bool), k=2)
+    planned = _destination_utility(pop, moving, m, np.zeros(moving.size, dtype=bool))
+    where = _choose_destination(pop, moving, m, planned, k=2)
     pop.family_country[moving] = where
     m.flows["family_moved_abroad"] += moving.size
     pop.log_event(moving, m.step, "family_moved_abroad", where)
 
 
-def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
-    """Officials try to leave: some are caught at the border, the rest reach a destination."""
+def flee(
+    pop: OfficialPopulation, ids: np.ndarray, m: Month, utility: np.ndarray | None = None
+) -> None:
+    """Officials try to leave: some are caught at the border, the rest reach a destination.
+
+    ``utility``: the officials' destination utilities when the caller has them (rows aligned
+    with ``ids``, hasty escapes as :func:`_hasty` draws them this month); else computed here.
+    """
     if ids.size == 0:
         return
     d = pop.world.decision
@@ -146,7 +163,11 @@ def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
     gone = ids[~stopped]
     if gone.size == 0:
         return
-    where = _choose_destination(pop, gone, m, _hasty(pop, gone, m.step), k=0)
+    if utility is None:
+        utility = _destination_utility(pop, gone, m, _hasty(pop, gone, m.step))
+    else:
+        utility = utility[~stopped]
+    where = _choose_destination(pop, gone, m, utility, k=0)
     pop.set_state(gone, S.ABROAD, m.step)
     pop.destination[gone] = where
     pop.fled_step[gone] = m.step
@@ -189,9 +210,7 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     family = (pop.family_country[ids] >= 0).astype(float)
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
-    utility = rules.destination_utility(
-        m.view, pop.family_country[ids], _hasty(pop, ids, m.step), w.destination, m.terms
-    )
+    utility = _destination_utility(pop, ids, m, _hasty(pop, ids, m.step))
     probs = rules.response_probabilities(
         gains_usd=gains,
         rank=pop.rank[ids].astype(float),
@@ -203,7 +222,7 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
         reference_gains_usd=w.exposure.reference_gains_usd,
         p=w.decision,
     )
-    choice = rules.choose(probs, pop.streams["response"].uniform(ids, m.step))
+    choice = kernels.choose(probs, pop.streams["response"].uniform(ids, m.step))
     stay, hide = ids[choice == rules.STAY], ids[choice == rules.HIDE]
     pop.set_state(stay, S.INVESTIGATED, m.step)
     pop.investigated_ids = np.concatenate([pop.investigated_ids, stay])
@@ -213,7 +232,8 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     pop.missing_ids = np.concatenate([pop.missing_ids, hide])
     m.flows["went_missing"] += hide.size
     pop.log_event(hide, m.step, "went_missing")
-    flee(pop, ids[choice == rules.FLEE], m)
+    fleeing = choice == rules.FLEE
+    flee(pop, ids[fleeing], m, utility[fleeing])  # the same utilities: same officials, month
 
 
 def investigations(pop: OfficialPopulation, m: Month) -> None:
@@ -281,7 +301,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     if np.any(event):
         ev, ev_rates = ids[event], rates_by_row[row[event]]
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
-        channel = rules.choose(shares, stream.uniform(ev, m.step, 1))
+        channel = kernels.choose(shares, stream.uniform(ev, m.step, 1))
         recovery = np.array([getattr(w.assets, f"recovery_{c}") for c in rules.CHANNELS])[
             channel
         ] * (1.0 + asset_return[event])
@@ -313,8 +333,8 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     moves = pop.streams["move"].uniform(rest, m.step) < p_move
     if np.any(moves):
         movers = rest[moves]
-        hasty = np.zeros(movers.size, dtype=bool)
-        where = _choose_destination(pop, movers, m, hasty, k=1, exclude=rest_dest[moves])
+        planned = _destination_utility(pop, movers, m, np.zeros(movers.size, dtype=bool))
+        where = _choose_destination(pop, movers, m, planned, k=1, exclude=rest_dest[moves])
         pop.destination[movers] = where
         m.flows["moved_on"] += movers.size
         m.fled_to += np.bincount(where, minlength=m.fled_to.size)
