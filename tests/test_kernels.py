@@ -5,6 +5,7 @@ from scipy.special import gammainc, gammaincinv, ndtri
 
 from sim.core import kernels, rules
 from sim.core.population import career_quantile
+from sim.core.rng import Streams
 from sim.scenario.schema import Corruption, Destination, Exposure, Returns
 
 
@@ -252,3 +253,31 @@ def test_choose_kernel_is_the_choice_rule_exactly():
         # uniforms falling exactly on running sums, where ``<=`` decides
         u[n // 2 : n // 2 + n // 10] = np.cumsum(probs, axis=1)[n // 2 : n // 2 + n // 10, 0]
         assert np.array_equal(kernels.choose(probs, u), rules.choose(probs, u))
+
+
+def test_abroad_fates_are_the_masks_drawn_in_turn():
+    rng = np.random.default_rng(22)
+    streams = Streams(seed=3, replicate=1)
+    for n in (0, 1, 40, 3000):
+        ids = np.sort(rng.choice(10 * n + 1, n, replace=False)).astype(np.int64)
+        row = rng.integers(0, 148, n)
+        p_event, p_move = rng.uniform(0.0, 0.3, 148), rng.uniform(0.0, 0.3, 148)
+        p_death = float(rng.uniform(0.0, 0.3))
+        step = int(rng.integers(0, 600))
+        fate = kernels.abroad_fates(
+            ids,
+            row,
+            p_event,
+            streams["return"].salt(step, 0),
+            p_death,
+            streams["death"].salt(step),
+            p_move,
+            streams["move"].salt(step),
+        )
+        event = streams["return"].uniform(ids, step, 0) < p_event[row]
+        died = ~event & (streams["death"].uniform(ids, step) < p_death)
+        moves = ~event & ~died & (streams["move"].uniform(ids, step) < p_move[row])
+        assert np.array_equal(fate == kernels.ABROAD_EVENT, event)
+        assert np.array_equal(fate == kernels.ABROAD_DIED, died)
+        assert np.array_equal(fate == kernels.ABROAD_MOVES, moves)
+        assert np.array_equal(fate == kernels.ABROAD_STAYS, ~event & ~died & ~moves)

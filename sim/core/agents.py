@@ -85,6 +85,15 @@ class CountryStates:
         self.log_income = np.log(np.maximum(table.gdp_per_capita_usd, 100.0) / 10_000.0)
         self.distance_1000_km = table.distance_km / 1000.0
         self.log_hub_weight = np.log(table.hub_weight)
+        # rows of the fugitives' hazard table (transitions.abroad): each country without, then
+        # with, family abroad; the columns that never change, gathered once
+        both = np.concatenate([np.arange(n), np.arange(n)])
+        self.row_country = both
+        self.row_family_abroad = np.repeat([0.0, 1.0], n)
+        self.row_transit = self.is_region[both].astype(float)
+        self.row_fair_trial_objection = table.fair_trial_objection[both]
+        self.row_asylum_delay_years = table.asylum_appeal_delay_years[both]
+        self.row_death_penalty_abolished = table.death_penalty_abolished[both]
         # this run's own copy of the dated calendar: endogenous signing adds to it
         self.treaties = compile_treaties(scenario, table).copy()
         self.treaty_in_force = np.zeros(n, dtype=float)

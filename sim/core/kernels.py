@@ -132,6 +132,45 @@ def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
     return out
 
 
+# ------------------------------------------------------------------------ fugitives abroad
+ABROAD_EVENT, ABROAD_DIED, ABROAD_MOVES, ABROAD_STAYS = 0, 1, 2, 3
+"""Fates of a fugitive in a month (:func:`abroad_fates`), in the order they are drawn."""
+
+
+@njit(cache=True)
+def abroad_fates(
+    ids: np.ndarray,
+    row: np.ndarray,
+    p_event: np.ndarray,
+    salt_event: np.uint64,
+    p_death: float,
+    salt_death: np.uint64,
+    p_move: np.ndarray,
+    salt_move: np.uint64,
+) -> np.ndarray:
+    """This month's fate of each fugitive abroad (:func:`transitions.abroad`), as a code.
+
+    ``ABROAD_EVENT`` when the official's own ``return`` uniform (k = 0) falls below ``p_event``
+    of its hazard row (any return channel or a trial abroad); else ``ABROAD_DIED`` when its
+    ``death`` uniform falls below ``p_death``; else ``ABROAD_MOVES`` when its ``move`` uniform
+    falls below ``p_move`` of its row; else ``ABROAD_STAYS``. Each uniform is drawn only for
+    the officials who reach it, the same numbers as drawing it for all of them.
+    """
+    fate = np.empty(ids.size, dtype=np.int8)
+    for j in range(ids.size):
+        i = ids[j]
+        r = row[j]
+        if uniform_one(i, salt_event) < p_event[r]:
+            fate[j] = ABROAD_EVENT
+        elif uniform_one(i, salt_death) < p_death:
+            fate[j] = ABROAD_DIED
+        elif uniform_one(i, salt_move) < p_move[r]:
+            fate[j] = ABROAD_MOVES
+        else:
+            fate[j] = ABROAD_STAYS
+    return fate
+
+
 # ------------------------------------------------------------------------ careers
 @njit(cache=True)
 def gamma4_quantile(u: np.ndarray, z: np.ndarray) -> np.ndarray:

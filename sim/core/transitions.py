@@ -279,15 +279,15 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     asset_return = m.lever.asset_return[dest]
     # Hazards depend on the official only through the host and family abroad: computed for each
     # (family abroad, country) pair and read by row; the same numbers, element by element.
-    n_c = len(t)
-    both = np.concatenate([np.arange(n_c), np.arange(n_c)])
+    n_c, cs = len(t), m.countries
+    both = cs.row_country
     rates_by_row = rules.return_rates(
-        treaty_in_force=m.countries.treaty_in_force[both],
-        cooperation=m.countries.cooperation[both],
-        fair_trial_objection=t.fair_trial_objection[both],
-        asylum_delay_years=t.asylum_appeal_delay_years[both],
-        death_penalty_abolished=t.death_penalty_abolished[both],
-        family_abroad=np.repeat([0.0, 1.0], n_c),
+        treaty_in_force=cs.treaty_in_force[both],
+        cooperation=cs.cooperation[both],
+        fair_trial_objection=cs.row_fair_trial_objection,
+        asylum_delay_years=cs.row_asylum_delay_years,
+        death_penalty_abolished=cs.row_death_penalty_abolished,
+        family_abroad=cs.row_family_abroad,
         pursuit=m.lever.pursuit,
         persuasion_program=m.lever.persuasion_program,
         leniency=m.lever.leniency,
@@ -296,12 +296,22 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     )
     total_by_row = rates_by_row.sum(axis=1)
     row = dest + n_c * (pop.family_country[ids] >= 0)
-    stream = pop.streams["return"]
-    event = stream.uniform(ids, m.step, 0) < rules.monthly_probability(total_by_row)[row]
+    streams = pop.streams
+    fate = kernels.abroad_fates(
+        ids,
+        row,
+        rules.monthly_probability(total_by_row),
+        streams["return"].salt(m.step, 0),
+        float(rules.monthly_probability(w.returns.death_per_year)),
+        streams["death"].salt(m.step),
+        rules.move_on_probability(total_by_row, cs.row_transit, w.destination),
+        streams["move"].salt(m.step),
+    )
+    event = fate == kernels.ABROAD_EVENT
     if np.any(event):
         ev, ev_rates = ids[event], rates_by_row[row[event]]
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
-        channel = kernels.choose(shares, stream.uniform(ev, m.step, 1))
+        channel = kernels.choose(shares, streams["return"].uniform(ev, m.step, 1))
         recovery = np.array([getattr(w.assets, f"recovery_{c}") for c in rules.CHANNELS])[
             channel
         ] * (1.0 + asset_return[event])
@@ -320,21 +330,15 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
             m.flows[f"returned_{name}"] += back.size
             m.flows["returned"] += back.size
             pop.log_event(back, m.step, "returned", pop.destination[back], k)
-    rest, rest_row, rest_dest = ids[~event], row[~event], dest[~event]
-    dies = pop.streams["death"].uniform(rest, m.step) < rules.monthly_probability(
-        w.returns.death_per_year
-    )
-    pop.set_state(rest[dies], S.RETIRED_OR_DEAD, m.step, how=1)
-    m.flows["died_abroad"] += int(dies.sum())
-    pop.log_event(rest[dies], m.step, "died_abroad", pop.destination[rest[dies]])
-    rest, rest_row, rest_dest = rest[~dies], rest_row[~dies], rest_dest[~dies]
-    transit = m.countries.is_region[both].astype(float)
-    p_move = rules.move_on_probability(total_by_row, transit, w.destination)[rest_row]
-    moves = pop.streams["move"].uniform(rest, m.step) < p_move
+    died = ids[fate == kernels.ABROAD_DIED]
+    pop.set_state(died, S.RETIRED_OR_DEAD, m.step, how=1)
+    m.flows["died_abroad"] += died.size
+    pop.log_event(died, m.step, "died_abroad", pop.destination[died])
+    moves = fate == kernels.ABROAD_MOVES
     if np.any(moves):
-        movers = rest[moves]
+        movers = ids[moves]
         planned = _destination_utility(pop, movers, m, np.zeros(movers.size, dtype=bool))
-        where = _choose_destination(pop, movers, m, planned, k=1, exclude=rest_dest[moves])
+        where = _choose_destination(pop, movers, m, planned, k=1, exclude=dest[moves])
         pop.destination[movers] = where
         m.flows["moved_on"] += movers.size
         m.fled_to += np.bincount(where, minlength=m.fled_to.size)
@@ -343,6 +347,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         m.lever.asset_confiscation + m.lever.trial_in_absentia
     ) * w.assets.confiscation_per_year
     if seize > 0:
+        rest = ids[fate >= kernels.ABROAD_MOVES]  # neither returned, tried nor dead
         dest_now = pop.destination[rest].astype(np.int64)
         rate = seize * m.countries.cooperation * (1.0 + m.lever.asset_return)  # by country
         remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
