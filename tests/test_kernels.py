@@ -1,12 +1,13 @@
 """Fast paths (compiled kernels, per-row tables) against the code they replace, exactly."""
 
 import numpy as np
+import pytest
 from scipy.special import gammainc, gammaincinv, ndtri
 
 from sim.core import kernels, rules
 from sim.core.population import career_quantile
 from sim.core.rng import Streams
-from sim.scenario.schema import Corruption, Destination, Exposure, Returns
+from sim.scenario.schema import Corruption, Decision, Destination, Exposure, Returns
 
 
 def test_retirement_calendar_finds_exactly_the_scan():
@@ -281,3 +282,49 @@ def test_abroad_fates_are_the_masks_drawn_in_turn():
         assert np.array_equal(fate == kernels.ABROAD_DIED, died)
         assert np.array_equal(fate == kernels.ABROAD_MOVES, moves)
         assert np.array_equal(fate == kernels.ABROAD_STAYS, ~event & ~died & ~moves)
+
+
+def test_response_kernels_implement_the_response_rule_exactly():
+    rng = np.random.default_rng(23)
+    for n in (0, 1, 30, 4000):
+        p = Decision(
+            hide_constant=rng.normal(-1.0, 1.0),
+            flee_constant=rng.normal(-2.0, 1.0),
+            flee_gains=rng.uniform(0.0, 1.0),
+            hide_gains=rng.uniform(-0.5, 0.5),
+            hide_rank=rng.normal(-0.5, 0.3),
+            flee_family_abroad=rng.uniform(0.0, 2.0),
+            flee_destinations=rng.uniform(0.0, 1.0),
+            exit_control_deterrence=rng.uniform(0.0, 2.0),
+            naked_rule_deterrence=rng.uniform(0.0, 2.0),
+            leniency_stay=rng.uniform(0.0, 2.0),
+        )
+        gains = rng.lognormal(11.0, 3.0, n) * (rng.random(n) < 0.95)
+        rank = rng.integers(0, 4, n).astype(float)
+        family = (rng.random(n) < 0.3).astype(float)
+        logsum = rng.normal(0.0, 2.0, n)
+        exit_controls, naked, leniency, reference = rng.uniform(0.0, 1.0, 4) * [1, 1, 1, 1e6]
+        expected = rules.response_probabilities(
+            gains, rank, family, logsum, exit_controls, naked, leniency, reference, p
+        )
+        shifted = kernels.response_shifted(
+            np.log(np.maximum(gains, 1.0) / reference),
+            rank,
+            family,
+            logsum,
+            p.leniency_stay * leniency,
+            np.array([p.hide_constant, p.hide_gains, p.hide_rank]),
+            np.array([p.flee_constant, p.flee_gains, p.flee_family_abroad, p.flee_destinations]),
+            p.exit_control_deterrence * exit_controls,
+            p.naked_rule_deterrence * naked,
+        )
+        weights = np.exp(shifted)
+        assert np.array_equal(weights / weights.sum(axis=1, keepdims=True), expected)
+        u = rng.random(n)
+        u[: n // 5] = np.cumsum(expected, axis=1)[: n // 5, 0]  # on a running sum: ``<=`` decides
+        assert np.array_equal(kernels.choose_normalized(weights, u), rules.choose(expected, u))
+
+
+def test_choose_normalized_refuses_rows_numpy_sums_pairwise():
+    with pytest.raises(ValueError, match="fewer than 8"):
+        kernels.choose_normalized(np.ones((2, 8)), np.zeros(2))

@@ -132,6 +132,78 @@ def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
     return out
 
 
+@njit(cache=True)
+def response_shifted(
+    log_gains: np.ndarray,
+    rank: np.ndarray,
+    family: np.ndarray,
+    destinations_logsum: np.ndarray,
+    stay: float,
+    hide: np.ndarray,
+    flee: np.ndarray,
+    exit_term: float,
+    naked_weight: float,
+) -> np.ndarray:
+    """Implements :func:`rules.response_probabilities` up to its softmax's ``np.exp``.
+
+    Returns each row's utilities of staying, hiding and fleeing minus the row's largest, in the
+    rule's order of operations: ``stay = leniency_stay * leniency``; ``hide = (hide_constant,
+    hide_gains, hide_rank)``; ``flee = (flee_constant, flee_gains, flee_family_abroad,
+    flee_destinations)``; ``exit_term = exit_control_deterrence * exit_controls``;
+    ``naked_weight = naked_rule_deterrence * naked_rules``. ``log_gains`` is the rule's
+    ``np.log`` term, computed by numpy. Finish with :func:`choose_normalized` of ``np.exp``.
+    """
+    n = log_gains.size
+    out = np.empty((n, 3))
+    for r in range(n):
+        lg = log_gains[r]
+        h = hide[0] + hide[1] * lg + hide[2] * rank[r]
+        f = (
+            flee[0]
+            + flee[1] * lg
+            + flee[2] * family[r]
+            + flee[3] * destinations_logsum[r]
+            - exit_term
+            - naked_weight * family[r]
+        )
+        top = max(max(stay, h), f)
+        out[r, 0] = stay - top
+        out[r, 1] = h - top
+        out[r, 2] = f - top
+    return out
+
+
+@njit(cache=True)
+def choose_normalized(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Implements :func:`rules.choose` of ``weights / weights.sum(axis=1, keepdims=True)``.
+
+    The last step of :func:`rules.softmax` (``weights`` are its ``np.exp``), then the choice.
+    Only for rows of fewer than 8 entries, which numpy sums in column order (longer rows it
+    sums pairwise, in another order).
+    """
+    n, k = weights.shape
+    if k >= 8:
+        raise ValueError("choose_normalized sums rows in order: fewer than 8 entries only")
+    probs = np.empty(k)
+    out = np.empty(n, dtype=np.int64)
+    for r in range(n):
+        total = weights[r, 0]
+        for j in range(1, k):
+            total += weights[r, j]
+        for j in range(k):
+            probs[j] = weights[r, j] / total
+        running = 0.0
+        count = 0
+        for j in range(k - 1):
+            running += probs[j]
+            if running <= u[r]:
+                count += 1
+        if u[r] >= 1.0:
+            count += 1
+        out[r] = count
+    return out
+
+
 # ------------------------------------------------------------------------ fugitives abroad
 ABROAD_EVENT, ABROAD_DIED, ABROAD_MOVES, ABROAD_STAYS = 0, 1, 2, 3
 """Fates of a fugitive in a month (:func:`abroad_fates`), in the order they are drawn."""

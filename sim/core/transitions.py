@@ -211,18 +211,23 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
     utility = _destination_utility(pop, ids, m, _hasty(pop, ids, m.step))
-    probs = rules.response_probabilities(
-        gains_usd=gains,
-        rank=pop.rank[ids].astype(float),
-        family_abroad=family,
-        destinations_logsum=rules.logsum(utility) - m.logsum_reference,
-        exit_controls=m.lever.exit_controls,
-        naked_rules=m.lever.naked_official_rules,
-        leniency=m.lever.leniency,
-        reference_gains_usd=w.exposure.reference_gains_usd,
-        p=w.decision,
+    d, lever = w.decision, m.lever
+    # rules.response_probabilities and rules.choose, with numpy's log and exp (see the kernels)
+    log_gains = np.log(np.maximum(gains, 1.0) / w.exposure.reference_gains_usd)
+    shifted = kernels.response_shifted(
+        log_gains,
+        pop.rank[ids].astype(float),
+        family,
+        rules.logsum(utility) - m.logsum_reference,
+        d.leniency_stay * lever.leniency,
+        np.array([d.hide_constant, d.hide_gains, d.hide_rank]),
+        np.array([d.flee_constant, d.flee_gains, d.flee_family_abroad, d.flee_destinations]),
+        d.exit_control_deterrence * lever.exit_controls,
+        d.naked_rule_deterrence * lever.naked_official_rules,
     )
-    choice = kernels.choose(probs, pop.streams["response"].uniform(ids, m.step))
+    choice = kernels.choose_normalized(
+        np.exp(shifted), pop.streams["response"].uniform(ids, m.step)
+    )
     stay, hide = ids[choice == rules.STAY], ids[choice == rules.HIDE]
     pop.set_state(stay, S.INVESTIGATED, m.step)
     pop.investigated_ids = np.concatenate([pop.investigated_ids, stay])
