@@ -328,3 +328,79 @@ def test_response_kernels_implement_the_response_rule_exactly():
 def test_choose_normalized_refuses_rows_numpy_sums_pairwise():
     with pytest.raises(ValueError, match="fewer than 8"):
         kernels.choose_normalized(np.ones((2, 8)), np.zeros(2))
+
+
+def test_uniform_rows_are_the_streams_draws():
+    streams = Streams(seed=9, replicate=2)
+    ids = np.array([0, 5, 7, 1_000_003], dtype=np.int64)
+    keys = [("population", 0, 3), ("exposure", 0, 0), ("return", 17, 1)]
+    salts = np.array([streams[name].salt(t, k) for name, t, k in keys], dtype=np.uint64)
+    rows = kernels.uniform_rows(ids, salts)
+    for r, (name, t, k) in enumerate(keys):
+        assert np.array_equal(rows[r], streams[name].uniform(ids, t, k))
+
+
+def _near_whole(values: np.ndarray) -> np.ndarray:
+    return np.abs(values - np.rint(values)) <= 1e-9 * np.maximum(values, 1.0)
+
+
+def test_near_whole_months_matches_the_numpy_test():
+    rng = np.random.default_rng(24)
+    career = rng.gamma(4.0, 1.0, 20000)
+    served_u = rng.random(career.size)
+    career_years = 17.5
+    months = career * career_years * 12.0 / 4.0
+    career[:500] = np.rint(months[:500]) * 4.0 / (career_years * 12.0)  # on a whole month
+    served_u[500:1000] = np.rint(served_u[500:1000] * 40.0) / 40.0
+    months = career * career_years * 12.0 / 4.0
+    expected = _near_whole(months)
+    assert expected.sum() > 100
+    got = kernels.near_whole_months(career, career_years, 4.0, np.zeros(0), 1e-9)
+    assert np.array_equal(got, expected)
+    expected |= _near_whole(served_u * np.maximum(months, 1.0))
+    got = kernels.near_whole_months(career, career_years, 4.0, served_u, 1e-9)
+    assert np.array_equal(got, expected)
+
+
+def test_enter_officials_fills_rows_as_the_numpy_code():
+    rng = np.random.default_rng(25)
+    for initial, step, n in ((True, 0, 3000), (False, 7, 50), (False, 3, 0)):
+        size, n_steps, first = n + 10, 40, 10
+        ids = np.arange(first, first + n, dtype=np.int64)
+        draws = rng.random((3 if initial else 2, n))
+        luck, career = rng.lognormal(0.0, 1.0, n), rng.gamma(4.0, 1.0, n)
+        constants = np.array([0.3, 5000.0, 4.0, 4.0, 540.0])
+        bounds = np.cumsum([0.5, 0.3, 0.15, 0.05])
+        multiplier = np.array([1.0, 2.5, 6.0, 15.0])
+        columns = (
+            np.zeros(size, dtype=np.int8),
+            np.zeros(size, dtype=bool),
+            np.zeros(size),
+            np.zeros(size, dtype=np.int32),
+            np.zeros(size, dtype=np.int32),
+            np.zeros(size, dtype=np.int32),
+        )
+        head = np.full(n_steps, -1, dtype=np.int32)
+        nxt = np.full(size, -1, dtype=np.int32)
+        new = kernels.enter_officials(
+            first, draws, luck, career, step, initial, constants, bounds, multiplier,
+            columns, head, nxt,
+        )  # fmt: skip
+        rank, corrupt, gains_rate, entry_step, exit_step, state_step = (c[first:] for c in columns)
+        want_rank = np.minimum(np.searchsorted(bounds, draws[0], "right"), 3)
+        assert np.array_equal(rank, want_rank)
+        assert np.array_equal(corrupt, draws[1] < 0.3)
+        assert np.array_equal(gains_rate, 5000.0 * multiplier[want_rank] * luck)
+        months = np.maximum(career * 4.0 * 12.0 / 4.0, 1.0)
+        if initial:
+            entry = -np.minimum(draws[2] * months, 540).astype(np.int64)
+        else:
+            entry = np.full(n, step, dtype=np.int64)
+        exit_ = np.maximum(entry + months.astype(np.int64), step + 1)
+        assert np.array_equal(entry_step, entry) and np.array_equal(exit_step, exit_)
+        assert np.all(state_step == step)
+        assert np.array_equal(new, ids[draws[1] < 0.3])
+        want_head = np.full(n_steps, -1, dtype=np.int32)
+        want_next = np.full(size, -1, dtype=np.int32)
+        kernels.push_exits(want_head, want_next, ids, exit_)
+        assert np.array_equal(head, want_head) and np.array_equal(nxt, want_next)

@@ -109,6 +109,19 @@ def uniform_ids(ids: np.ndarray, salt_: np.uint64) -> np.ndarray:
     return out
 
 
+@njit(cache=True)
+def uniform_rows(ids: np.ndarray, salts: np.ndarray) -> np.ndarray:
+    """Counter-based uniforms of ``ids`` for several salts (:func:`salt`), one row per salt.
+
+    Row ``r`` is :func:`uniform_ids` of ``ids`` and ``salts[r]``.
+    """
+    out = np.empty((salts.size, ids.size))
+    for r in range(salts.size):
+        for j in range(ids.size):
+            out[r, j] = uniform_one(ids[j], salts[r])
+    return out
+
+
 # ------------------------------------------------------------------------ choices
 @njit(cache=True)
 def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -289,6 +302,82 @@ def gamma4_quantile(u: np.ndarray, z: np.ndarray) -> np.ndarray:
                 x = 0.5 * (lo + hi)
         out[j] = x
     return out
+
+
+@njit(cache=True)
+def near_whole_months(
+    career: np.ndarray, career_years: float, shape: float, served_u: np.ndarray, margin: float
+) -> np.ndarray:
+    """Careers whose whole months the fast quantile might get wrong (``career_quantile``).
+
+    ``months = career * career_years * 12 / shape``; a career is near when ``months``, or (if
+    ``served_u`` is not empty) ``served_u * max(months, 1)``, lies within ``margin`` (relative,
+    at least absolute) of a whole number.
+    """
+    near = np.empty(career.size, dtype=np.bool_)
+    for j in range(career.size):
+        months = career[j] * career_years * 12.0 / shape
+        near[j] = abs(months - np.rint(months)) <= margin * max(months, 1.0)
+        if served_u.size > 0:
+            served = served_u[j] * max(months, 1.0)
+            near[j] |= abs(served - np.rint(served)) <= margin * max(served, 1.0)
+    return near
+
+
+@njit(cache=True)
+def enter_officials(
+    first: int,
+    draws: np.ndarray,
+    luck: np.ndarray,
+    career: np.ndarray,
+    step: int,
+    initial: bool,
+    constants: np.ndarray,
+    rank_bounds: np.ndarray,
+    rank_multiplier: np.ndarray,
+    columns: tuple,
+    exit_head: np.ndarray,
+    exit_next: np.ndarray,
+) -> np.ndarray:
+    """Fill the rows of officials ``first, first + 1, ...`` as they enter (``population._add``).
+
+    ``draws`` holds their population-stream uniforms k = 0, 1 (rank, corrupt) and, for initial
+    officials, k = 4 (share of the career already served) in rows 0, 1, 2; ``luck`` is
+    ``exp(gains_sigma * normal)`` and ``career`` the Gamma quantile, both from numpy/scipy.
+    ``constants`` are ``(share_corrupt, gains_usd_per_month, career_years, career_shape,
+    max_tenure_months)``; ``columns`` the population's ``(rank, corrupt, gains_rate,
+    entry_step, exit_step, state_step)``. Files each under its exit step (:func:`push_exits`)
+    and returns the ids of the corrupt ones, in increasing order.
+    """
+    share_corrupt, per_month, career_years, shape, max_tenure = constants
+    rank, corrupt, gains_rate, entry_step, exit_step, state_step = columns
+    n = career.size
+    new = np.empty(n, dtype=np.int64)
+    n_new = 0
+    for j in range(n):
+        i = first + j
+        r = 0
+        for b in rank_bounds:  # np.searchsorted(rank_bounds, u, "right"), capped at 3
+            if b <= draws[0, j]:
+                r += 1
+        r = min(r, 3)
+        rank[i] = r
+        corrupt[i] = draws[1, j] < share_corrupt
+        gains_rate[i] = per_month * rank_multiplier[r] * luck[j]
+        months = max(career[j] * career_years * 12.0 / shape, 1.0)
+        served = min(draws[2, j] * months, max_tenure) if initial else 0.0
+        entry = -np.int64(served) if initial else np.int64(step)
+        exit_ = max(entry + np.int64(months), step + 1)
+        entry_step[i] = entry
+        exit_step[i] = exit_
+        state_step[i] = step
+        if 0 <= exit_ < exit_head.size:
+            exit_next[i] = exit_head[exit_]
+            exit_head[exit_] = i
+        if corrupt[i]:
+            new[n_new] = i
+            n_new += 1
+    return new[:n_new].copy()
 
 
 # ------------------------------------------------------------------------ retirement calendar
