@@ -404,3 +404,16 @@ def test_enter_officials_fills_rows_as_the_numpy_code():
         want_next = np.full(size, -1, dtype=np.int32)
         kernels.push_exits(want_head, want_next, ids, exit_)
         assert np.array_equal(head, want_head) and np.array_equal(nxt, want_next)
+
+
+def test_stock_abroad_matches_the_numpy_count():
+    rng = np.random.default_rng(26)
+    for n in (0, 1, 500):
+        state = rng.integers(0, 9, 3 * n + 1).astype(np.int8)
+        destination = rng.integers(0, 74, 3 * n + 1).astype(np.int16)
+        ids = rng.choice(3 * n + 1, n, replace=False).astype(np.int64)
+        treaty = (rng.random(74) < 0.4).astype(float)
+        stock, treaty_free = kernels.stock_abroad(ids, state, 2, destination, treaty)
+        expected = np.bincount(destination[ids[state[ids] == 2]], minlength=74)
+        assert np.array_equal(stock, expected)
+        assert treaty_free == np.sum(expected * (treaty == 0))

@@ -145,11 +145,12 @@ class CountryStates:
 
     def treaties_in_force(self) -> int:
         """Number of countries (not regions nor the rest of the world) with a treaty in force."""
-        return int(np.sum(self.treaty_in_force[self.sovereign] > 0))
+        return int(np.count_nonzero(self.treaty_in_force[self.sovereign] > 0))
 
     def mean_cooperation(self) -> float:
         """Unweighted mean cooperation of countries and regions (rest of world excluded)."""
-        return float(np.mean(self.cooperation[self.is_country]))
+        values = self.cooperation[self.is_country]
+        return float(values.sum()) / values.size  # as np.mean: its sum over its count
 
 
 def _codes(values: tuple[str, ...]) -> np.ndarray:

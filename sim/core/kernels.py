@@ -256,6 +256,32 @@ def abroad_fates(
     return fate
 
 
+@njit(cache=True)
+def stock_abroad(
+    ids: np.ndarray,
+    state: np.ndarray,
+    abroad: int,
+    destination: np.ndarray,
+    treaty_in_force: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """Fugitives abroad by host country, and how many live where no treaty is in force.
+
+    Counts the ``ids`` (distinct) whose ``state`` is ``abroad`` by their ``destination``
+    (``np.bincount`` over ``treaty_in_force.size`` countries), and the sum of those counts over
+    countries whose ``treaty_in_force`` is 0.
+    """
+    stock = np.zeros(treaty_in_force.size, dtype=np.int64)
+    for j in range(ids.size):
+        i = ids[j]
+        if state[i] == abroad:
+            stock[destination[i]] += 1
+    treaty_free = 0
+    for c in range(stock.size):
+        if treaty_in_force[c] == 0:
+            treaty_free += stock[c]
+    return stock, treaty_free
+
+
 # ------------------------------------------------------------------------ careers
 @njit(cache=True)
 def gamma4_quantile(u: np.ndarray, z: np.ndarray) -> np.ndarray:
