@@ -417,3 +417,43 @@ def test_stock_abroad_matches_the_numpy_count():
         expected = np.bincount(destination[ids[state[ids] == 2]], minlength=74)
         assert np.array_equal(stock, expected)
         assert treaty_free == np.sum(expected * (treaty == 0))
+
+
+def test_return_rates_by_row_implement_the_return_and_move_on_rules_exactly():
+    rng = np.random.default_rng(27)
+    n_c = 74
+    for _ in range(5):
+        values = {f: float(rng.uniform(0.0, 2.0)) for f in Returns.model_fields}
+        p = Returns(**{**values, "death_penalty_assurance": float(rng.random())})
+        d = Destination(
+            move_on_threshold_per_year=rng.uniform(0.0, 1.0),
+            move_on_per_year=rng.uniform(0.0, 1.0),
+            transit_move_on_per_year=rng.uniform(0.0, 1.0),
+        )
+        both = np.concatenate([np.arange(n_c), np.arange(n_c)])
+        treaty = (rng.random(n_c) < 0.5).astype(float)
+        coop, legal = rng.random(n_c), rng.random(n_c) * (rng.random(n_c) < 0.3)
+        fair, asylum, abolished = rng.random(2 * n_c), rng.random(2 * n_c) * 3, rng.random(2 * n_c)
+        family, transit = np.repeat([0.0, 1.0], n_c), (rng.random(2 * n_c) < 0.1).astype(float)
+        pursuit, programme, leniency = rng.uniform(0.0, 2.0, 3)
+        expected = rules.return_rates(
+            treaty[both], coop[both], fair, asylum, abolished, family,
+            pursuit, programme, leniency, legal[both], p,
+        )  # fmt: skip
+        rates, total, move = kernels.return_rates_by_row(
+            both, treaty, coop, legal, fair, asylum, abolished, family, transit,
+            np.array([pursuit, programme, leniency]),
+            np.array([
+                p.persuasion_per_year, p.deportation_per_year, p.extradition_per_year,
+                p.prosecution_per_year, p.surrender_per_year, p.family_in_china_effect,
+                p.leniency_effect, p.asylum_delay_effect, p.death_penalty_assurance,
+            ]),
+            np.array(
+                [d.move_on_threshold_per_year, d.move_on_per_year, d.transit_move_on_per_year]
+            ),
+        )  # fmt: skip
+        assert np.array_equal(rates, expected)
+        assert np.array_equal(total, expected.sum(axis=1))
+        assert np.array_equal(
+            rules.monthly_probability(move), rules.move_on_probability(total, transit, d)
+        )

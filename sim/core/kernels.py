@@ -218,6 +218,64 @@ def choose_normalized(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------ fugitives abroad
+@njit(cache=True)
+def return_rates_by_row(
+    row_country: np.ndarray,
+    treaty_in_force: np.ndarray,
+    cooperation: np.ndarray,
+    legal_assistance: np.ndarray,
+    fair_trial_objection: np.ndarray,
+    asylum_delay_years: np.ndarray,
+    death_penalty_abolished: np.ndarray,
+    family_abroad: np.ndarray,
+    transit: np.ndarray,
+    levers: np.ndarray,
+    returns: np.ndarray,
+    move_on: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Implements :func:`rules.return_rates` and :func:`rules.move_on_probability` by row.
+
+    Rows are (country ``row_country``, family abroad or not) pairs: country arrays are read
+    through ``row_country``, the other arrays are already by row. ``levers`` is ``(pursuit,
+    persuasion_program, leniency)``; ``returns`` is ``(persuasion_per_year,
+    deportation_per_year, extradition_per_year, prosecution_per_year, surrender_per_year,
+    family_in_china_effect, leniency_effect, asylum_delay_effect, death_penalty_assurance)``;
+    ``move_on`` is ``(move_on_threshold_per_year, move_on_per_year,
+    transit_move_on_per_year)``. Returns the ``(rows, 5)`` rates, their row sums (in column
+    order, as numpy sums five columns) and the yearly move-on rate, the argument of the rule's
+    :func:`rules.monthly_probability` (``np.expm1`` stays in numpy).
+    """
+    pursuit, programme, leniency = levers
+    pers, dep, ext, pros, surr, family_effect, leniency_effect, asylum_effect, assurance = returns
+    threshold, move_per_year, transit_per_year = move_on
+    n = row_country.size
+    rates = np.empty((n, 5))
+    total = np.empty(n)
+    move = np.empty(n)
+    persuasion = pers * (pursuit + programme)
+    lenient = 1.0 + leniency_effect * leniency
+    refused = 1.0 - assurance
+    surrender = surr * lenient * (1.0 + pursuit)
+    for r in range(n):
+        c = row_country[r]
+        coop = cooperation[c]
+        delay = 1.0 / (1.0 + asylum_effect * asylum_delay_years[r])
+        courts = 1.0 - death_penalty_abolished[r] * refused
+        family_home = 1.0 + family_effect * (1.0 - family_abroad[r])
+        assist = 1.0 + legal_assistance[c]
+        rates[r, 0] = persuasion * family_home * lenient * (0.5 + 0.5 * coop)
+        rates[r, 1] = dep * coop * delay * (1.0 + pursuit) * assist
+        rates[r, 2] = ext * treaty_in_force[c] * coop * courts * delay * assist
+        rates[r, 3] = pros * coop * fair_trial_objection[r] * (1.0 + pursuit) * assist
+        rates[r, 4] = surrender
+        t = rates[r, 0] + rates[r, 1] + rates[r, 2] + rates[r, 3] + rates[r, 4]
+        total[r] = t
+        excess = max(t - threshold, 0.0)
+        risky = move_per_year * excess / max(threshold, 1e-9)
+        move[r] = risky + transit_per_year * transit[r]
+    return rates, total, move
+
+
 ABROAD_EVENT, ABROAD_DIED, ABROAD_MOVES, ABROAD_STAYS = 0, 1, 2, 3
 """Fates of a fugitive in a month (:func:`abroad_fates`), in the order they are drawn."""
 

@@ -284,22 +284,34 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     asset_return = m.lever.asset_return[dest]
     # Hazards depend on the official only through the host and family abroad: computed for each
     # (family abroad, country) pair and read by row; the same numbers, element by element.
-    n_c, cs = len(t), m.countries
-    both = cs.row_country
-    rates_by_row = rules.return_rates(
-        treaty_in_force=cs.treaty_in_force[both],
-        cooperation=cs.cooperation[both],
-        fair_trial_objection=cs.row_fair_trial_objection,
-        asylum_delay_years=cs.row_asylum_delay_years,
-        death_penalty_abolished=cs.row_death_penalty_abolished,
-        family_abroad=cs.row_family_abroad,
-        pursuit=m.lever.pursuit,
-        persuasion_program=m.lever.persuasion_program,
-        leniency=m.lever.leniency,
-        legal_assistance=m.lever.legal_assistance[both],
-        p=w.returns,
+    n_c, cs, r, lever = len(t), m.countries, w.returns, m.lever
+    dd = w.destination
+    rates_by_row, total_by_row, move_by_row = kernels.return_rates_by_row(  # see the rules
+        cs.row_country,
+        cs.treaty_in_force,
+        cs.cooperation,
+        lever.legal_assistance,
+        cs.row_fair_trial_objection,
+        cs.row_asylum_delay_years,
+        cs.row_death_penalty_abolished,
+        cs.row_family_abroad,
+        cs.row_transit,
+        np.array([lever.pursuit, lever.persuasion_program, lever.leniency]),
+        np.array(
+            [
+                r.persuasion_per_year,
+                r.deportation_per_year,
+                r.extradition_per_year,
+                r.prosecution_per_year,
+                r.surrender_per_year,
+                r.family_in_china_effect,
+                r.leniency_effect,
+                r.asylum_delay_effect,
+                r.death_penalty_assurance,
+            ]
+        ),
+        np.array([dd.move_on_threshold_per_year, dd.move_on_per_year, dd.transit_move_on_per_year]),
     )
-    total_by_row = rates_by_row.sum(axis=1)
     row = dest + n_c * (pop.family_country[ids] >= 0)
     streams = pop.streams
     fate = kernels.abroad_fates(
@@ -309,7 +321,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         streams["return"].salt(m.step, 0),
         float(rules.monthly_probability(w.returns.death_per_year)),
         streams["death"].salt(m.step),
-        rules.move_on_probability(total_by_row, cs.row_transit, w.destination),
+        rules.monthly_probability(move_by_row),
         streams["move"].salt(m.step),
     )
     event = fate == kernels.ABROAD_EVENT
