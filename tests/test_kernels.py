@@ -7,7 +7,14 @@ from scipy.special import gammainc, gammaincinv, ndtri
 from sim.core import kernels, rules
 from sim.core.population import career_quantile
 from sim.core.rng import Streams
-from sim.scenario.schema import Corruption, Decision, Destination, Exposure, Returns
+from sim.scenario.schema import (
+    Cooperation,
+    Corruption,
+    Decision,
+    Destination,
+    Exposure,
+    Returns,
+)
 
 
 def test_retirement_calendar_finds_exactly_the_scan():
@@ -457,3 +464,42 @@ def test_return_rates_by_row_implement_the_return_and_move_on_rules_exactly():
         assert np.array_equal(
             rules.monthly_probability(move), rules.move_on_probability(total, transit, d)
         )
+
+
+def test_cooperation_step_implements_the_cooperation_rules_exactly():
+    rng = np.random.default_rng(28)
+    n = 74
+    for stock_scale in (0, 1, 50):
+        p = Cooperation(
+            adjustment_per_year=rng.uniform(0.0, 3.0),
+            pledge_weight=rng.uniform(0.0, 1.0),
+            pressure_weight=rng.uniform(0.0, 0.5),
+            peer_weight=rng.uniform(0.0, 1.0),
+            legal_constraint_weight=rng.uniform(0.0, 1.0),
+            backlash_weight=rng.uniform(0.0, 3.0),
+        )
+        current, base, fair = rng.random(n), rng.random(n), rng.random(n)
+        pledge = rng.random(n) * (rng.random(n) < 0.4)
+        codes = rng.integers(0, 9, n)
+        stock = rng.integers(0, stock_scale + 1, n)
+        pressure, coercion = rng.uniform(0.0, 2.0, 2)
+        total = max(int(stock.sum()), 1)
+        peer = (np.bincount(codes, weights=current) / np.bincount(codes))[codes]
+        target = rules.cooperation_target(
+            base, pledge, pressure, peer, fair, coercion, stock / total, p
+        )
+        expected = rules.cooperation_update(current, target, p)
+        weights = np.array(
+            [
+                p.pledge_weight,
+                p.pressure_weight,
+                p.peer_weight,
+                p.legal_constraint_weight,
+                p.backlash_weight,
+            ]
+        )
+        adjustment = float(rules.monthly_probability(p.adjustment_per_year))
+        got = kernels.cooperation_step(
+            current, base, pledge, pressure, codes, stock, fair, coercion, weights, adjustment
+        )
+        assert np.array_equal(got, expected)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.core import rules
+from sim.core import kernels, rules
 from sim.core.levers import NEVER, LeverMonth, Levers, compile_treaties
 from sim.core.rng import Stream
 from sim.scenario.schema import Scenario
@@ -99,6 +99,16 @@ class CountryStates:
         self.treaty_in_force = np.zeros(n, dtype=float)
         self.region_codes = _codes(table.region)
         self._lag = int(round(scenario.world.cooperation.ratification_years * 12))
+        c = scenario.world.cooperation
+        self._cooperation_weights = np.array(
+            [
+                c.pledge_weight,
+                c.pressure_weight,
+                c.peer_weight,
+                c.legal_constraint_weight,
+                c.backlash_weight,
+            ]
+        )
 
     def update(self, step: int, lever: LeverMonth) -> None:
         """Country responses for one month: endogenous signing, treaties, cooperation."""
@@ -113,18 +123,19 @@ class CountryStates:
                 calendar.signed[idx[signs]] = step
                 calendar.in_force[idx[signs]] = step + self._lag
         self.refresh_treaties(step)
-        total = max(int(self.stock_abroad.sum()), 1)
-        target = rules.cooperation_target(
-            base=self.table.base_cooperation,
-            pledge=lever.pledge,
-            pressure=lever.diplomatic_pressure + lever.pursuit,
-            peer_mean=self.peer_mean(),
-            fair_trial_objection=self.table.fair_trial_objection,
-            coercion=lever.coercion,
-            fugitive_share=self.stock_abroad / total,
-            p=p,
+        # rules.cooperation_target and rules.cooperation_update, in one kernel (see there)
+        self.cooperation = kernels.cooperation_step(
+            self.cooperation,
+            self.table.base_cooperation,
+            lever.pledge,
+            lever.diplomatic_pressure + lever.pursuit,
+            self.region_codes,
+            self.stock_abroad,
+            self.table.fair_trial_objection,
+            lever.coercion,
+            self._cooperation_weights,
+            float(rules.monthly_probability(p.adjustment_per_year)),
         )
-        self.cooperation = rules.cooperation_update(self.cooperation, target, p)
 
     def treaty_status(self, steps: np.ndarray | int) -> np.ndarray:
         """Treaty in force at ``steps`` (see :meth:`TreatyCalendar.status`).

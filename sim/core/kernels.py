@@ -340,6 +340,58 @@ def stock_abroad(
     return stock, treaty_free
 
 
+# ------------------------------------------------------------------------ countries
+@njit(cache=True)
+def cooperation_step(
+    cooperation: np.ndarray,
+    base: np.ndarray,
+    pledge: np.ndarray,
+    pressure: float,
+    region_codes: np.ndarray,
+    stock_abroad: np.ndarray,
+    fair_trial_objection: np.ndarray,
+    coercion: float,
+    weights: np.ndarray,
+    adjustment: float,
+) -> np.ndarray:
+    """Implements :func:`rules.cooperation_target` then :func:`rules.cooperation_update`.
+
+    As :meth:`agents.CountryStates.update`: peers' mean cooperation by region (sums in country
+    order, as ``np.bincount``), fugitive shares of the stock abroad (over at least one), the
+    target, then the partial adjustment. ``weights`` is ``(pledge_weight, pressure_weight,
+    peer_weight, legal_constraint_weight, backlash_weight)``; ``adjustment`` is
+    ``monthly_probability(adjustment_per_year)`` (numpy's ``expm1``). Returns the new levels.
+    """
+    pledge_w, pressure_w, peer_w, legal_w, backlash_w = weights
+    n = cooperation.size
+    n_regions = region_codes.max() + 1 if n > 0 else 0
+    sums = np.zeros(n_regions)
+    counts = np.zeros(n_regions, dtype=np.int64)
+    total = 0
+    for c in range(n):
+        sums[region_codes[c]] += cooperation[c]
+        counts[region_codes[c]] += 1
+        total += stock_abroad[c]
+    total = max(total, 1)
+    pushed = pressure_w * pressure
+    own_w = 1.0 - peer_w
+    coerced = backlash_w * coercion
+    out = np.empty(n)
+    for c in range(n):
+        k = region_codes[c]
+        peer_mean = sums[k] / counts[k]
+        own = base[c] + pledge_w * pledge[c] + pushed
+        own = own_w * own + peer_w * peer_mean
+        backlash = coerced * (stock_abroad[c] / total) * fair_trial_objection[c]
+        cap = 1.0 - legal_w * fair_trial_objection[c]
+        t = own - backlash
+        t = t if t < cap else cap  # np.minimum
+        t = t if t > 0.0 else 0.0  # np.clip to [0, 1]
+        t = t if t < 1.0 else 1.0
+        out[c] = cooperation[c] + adjustment * (t - cooperation[c])
+    return out
+
+
 # ------------------------------------------------------------------------ careers
 @njit(cache=True)
 def gamma4_quantile(u: np.ndarray, z: np.ndarray) -> np.ndarray:
