@@ -15,6 +15,7 @@ from sim.scenario.schema import (
     Exposure,
     Returns,
 )
+from sim.world.countries import load_countries
 
 
 def test_retirement_calendar_finds_exactly_the_scan():
@@ -502,4 +503,35 @@ def test_cooperation_step_implements_the_cooperation_rules_exactly():
         got = kernels.cooperation_step(
             current, base, pledge, pressure, codes, stock, fair, coercion, weights, adjustment
         )
+        assert np.array_equal(got, expected)
+
+
+def test_destination_utility_kernel_is_the_destination_rule_exactly():
+    rng = np.random.default_rng(29)
+    table = load_countries()
+    n_c = len(table)
+    view = rules.CountryState(
+        treaty_in_force=(rng.random(n_c) < 0.5).astype(float),
+        cooperation=rng.random(n_c),
+        log_diaspora=rng.normal(0.0, 2.0, n_c),
+        log_income=rng.normal(0.0, 1.0, n_c),
+        distance_1000_km=rng.uniform(0.5, 15.0, n_c),
+        investor_visa=table.investor_visa,
+        death_penalty_abolished=table.death_penalty_abolished,
+        log_hub_weight=rng.normal(0.0, 1.0, n_c),
+        log_network=rng.uniform(0.0, 3.0, n_c),
+        neighbour=table.neighbour,
+    )
+    for n in (0, 1, 40, 2000):
+        p = Destination(
+            hasty_distance_multiplier=rng.uniform(1.0, 4.0),
+            hasty_neighbour=rng.normal(1.0, 1.0),
+            family_abroad=rng.normal(2.0, 1.0),
+        )
+        family = np.where(rng.random(n) < 0.3, rng.integers(0, n_c, n), -1).astype(np.int16)
+        hasty = rng.random(n) < 0.4
+        terms = rules.destination_country_terms(view, p)
+        expected = rules.destination_utility(view, family, hasty, p)
+        weights = np.array([p.hasty_distance_multiplier, p.hasty_neighbour, p.family_abroad])
+        got = kernels.destination_utility(family, hasty, *terms, view.neighbour, weights)
         assert np.array_equal(got, expected)

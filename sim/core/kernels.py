@@ -124,6 +124,39 @@ def uniform_rows(ids: np.ndarray, salts: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------ choices
 @njit(cache=True)
+def destination_utility(
+    family_country: np.ndarray,
+    hasty: np.ndarray,
+    base: np.ndarray,
+    planned: np.ndarray,
+    distance: np.ndarray,
+    neighbour: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """Implements :func:`rules.destination_utility` from its country terms.
+
+    ``base, planned, distance`` are :func:`rules.destination_country_terms`; ``neighbour`` the
+    countries' neighbour flags; ``weights`` is ``(hasty_distance_multiplier, hasty_neighbour,
+    family_abroad)``. A hasty row is ``base + multiplier * distance + hasty_neighbour *
+    neighbour``, a planned one ``planned + distance``; the family's country gains
+    ``family_abroad``.
+    """
+    multiplier, near, family_abroad = weights
+    n, k = family_country.size, base.size
+    out = np.empty((n, k))
+    for r in range(n):
+        if hasty[r]:
+            for c in range(k):
+                out[r, c] = base[c] + multiplier * distance[c] + near * neighbour[c]
+        else:
+            for c in range(k):
+                out[r, c] = planned[c] + distance[c]
+        if family_country[r] >= 0:
+            out[r, family_country[r]] += family_abroad
+    return out
+
+
+@njit(cache=True)
 def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Implements :func:`rules.choose`: the index chosen in each row by the uniform ``u``.
 

@@ -93,8 +93,17 @@ def _hasty(pop: OfficialPopulation, ids: np.ndarray, step: int) -> np.ndarray:
 def _destination_utility(
     pop: OfficialPopulation, ids: np.ndarray, m: Month, hasty: np.ndarray
 ) -> np.ndarray:
-    return rules.destination_utility(
-        m.view, pop.family_country[ids], hasty, pop.world.destination, m.terms
+    """:func:`rules.destination_utility` of officials ``ids``, by its kernel (exact)."""
+    p = pop.world.destination
+    base, planned, distance = m.terms
+    return kernels.destination_utility(
+        pop.family_country[ids],
+        hasty.astype(bool),
+        base,
+        planned,
+        distance,
+        m.view.neighbour,
+        np.array([p.hasty_distance_multiplier, p.hasty_neighbour, p.family_abroad]),
     )
 
 
