@@ -506,7 +506,7 @@ def test_cooperation_step_implements_the_cooperation_rules_exactly():
         assert np.array_equal(got, expected)
 
 
-def test_destination_utility_kernel_is_the_destination_rule_exactly():
+def test_destination_kernels_are_the_destination_rules_exactly():
     rng = np.random.default_rng(29)
     table = load_countries()
     n_c = len(table)
@@ -523,14 +523,25 @@ def test_destination_utility_kernel_is_the_destination_rule_exactly():
         neighbour=table.neighbour,
     )
     for n in (0, 1, 40, 2000):
+        names = ("treaty", "cooperation", "diaspora", "income", "death_penalty_abolished")
+        names += ("network", "investor_visa", "distance_per_1000_km")
+        values = dict(zip(names, rng.normal(0.0, 1.0, len(names)), strict=True))
         p = Destination(
             hasty_distance_multiplier=rng.uniform(1.0, 4.0),
             hasty_neighbour=rng.normal(1.0, 1.0),
             family_abroad=rng.normal(2.0, 1.0),
+            **values,
         )
         family = np.where(rng.random(n) < 0.3, rng.integers(0, n_c, n), -1).astype(np.int16)
         hasty = rng.random(n) < 0.4
         terms = rules.destination_country_terms(view, p)
+        got_terms = kernels.destination_terms(
+            view.treaty_in_force, view.cooperation, view.log_diaspora, view.log_income,
+            view.death_penalty_abolished, view.log_network, view.log_hub_weight,
+            view.investor_visa, view.distance_1000_km, np.array([values[k] for k in names]),
+        )  # fmt: skip
+        for got_term, term in zip(got_terms, terms, strict=True):
+            assert np.array_equal(got_term, term)
         expected = rules.destination_utility(view, family, hasty, p)
         weights = np.array([p.hasty_distance_multiplier, p.hasty_neighbour, p.family_abroad])
         got = kernels.destination_utility(family, hasty, *terms, view.neighbour, weights)

@@ -124,6 +124,45 @@ def uniform_rows(ids: np.ndarray, salts: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------ choices
 @njit(cache=True)
+def destination_terms(
+    treaty_in_force: np.ndarray,
+    cooperation: np.ndarray,
+    log_diaspora: np.ndarray,
+    log_income: np.ndarray,
+    death_penalty_abolished: np.ndarray,
+    log_network: np.ndarray,
+    log_hub_weight: np.ndarray,
+    investor_visa: np.ndarray,
+    distance_1000_km: np.ndarray,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Implements :func:`rules.destination_country_terms`: ``(base, planned, distance)``.
+
+    ``weights`` is ``(treaty, cooperation, diaspora, income, death_penalty_abolished, network,
+    investor_visa, distance_per_1000_km)`` of the destination parameters.
+    """
+    w_treaty, w_coop, w_diaspora, w_income, w_abolished, w_network, w_visa, w_distance = weights
+    k = cooperation.size
+    base = np.empty(k)
+    planned = np.empty(k)
+    distance = np.empty(k)
+    for c in range(k):
+        b = (
+            w_treaty * treaty_in_force[c]
+            + w_coop * cooperation[c]
+            + w_diaspora * log_diaspora[c]
+            + w_income * log_income[c]
+            + w_abolished * death_penalty_abolished[c]
+            + w_network * log_network[c]
+            + log_hub_weight[c]
+        )
+        base[c] = b
+        planned[c] = b + w_visa * investor_visa[c]
+        distance[c] = w_distance * distance_1000_km[c]
+    return base, planned, distance
+
+
+@njit(cache=True)
 def destination_utility(
     family_country: np.ndarray,
     hasty: np.ndarray,

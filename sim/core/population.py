@@ -139,23 +139,27 @@ class EventLog:
                 "country": np.zeros(0, dtype=np.int16),
                 "how": np.zeros(0, dtype=np.int8),
             }
-        sizes = np.array([part[0].size for part in self.parts], dtype=np.int64)
+        ids, step, event, country, how = zip(*self.parts, strict=True)
+        sizes = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         ends = np.cumsum(sizes)
 
-        def column(values: list, dtype) -> np.ndarray:
+        def column(values: tuple, dtype) -> np.ndarray:
             """Concatenate per-event values; a scalar stands for its whole event."""
-            arrays = [j for j, v in enumerate(values) if isinstance(v, np.ndarray)]
-            scalars = [0 if isinstance(v, np.ndarray) else v for v in values]
+            arrays = [j for j, v in enumerate(values) if type(v) is np.ndarray]
+            if not arrays:
+                return np.repeat(np.asarray(values, dtype=dtype), sizes)
+            scalars = list(values)
+            for j in arrays:
+                scalars[j] = 0
             out = np.repeat(np.asarray(scalars, dtype=dtype), sizes)
             for j in arrays:
                 out[ends[j] - sizes[j] : ends[j]] = values[j]
             return out
 
-        ids, step, event, country, how = (list(c) for c in zip(*self.parts, strict=True))
         return {
             "official_id": np.concatenate(ids),
-            "step": column(step, np.int32),
-            "event": column(event, np.int8),
+            "step": np.repeat(np.asarray(step, dtype=np.int32), sizes),  # always scalars
+            "event": np.repeat(np.asarray(event, dtype=np.int8), sizes),
             "country": column(country, np.int16),
             "how": column(how, np.int8),
         }
@@ -358,9 +362,10 @@ class OfficialPopulation:
 
         Keeps the per-state ``counts`` in step with the ``state`` array.
         """
-        kernels.move_state(
-            self.state, self.state_step, self.how, self.counts, ids, int(state), step, how
-        )
+        if ids.size:
+            kernels.move_state(
+                self.state, self.state_step, self.how, self.counts, ids, int(state), step, how
+            )
 
     def current_gains(self, ids: np.ndarray, step: int) -> np.ndarray:
         """Illicit gains accumulated in office up to ``step`` (US$ of the month)."""
