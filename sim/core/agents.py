@@ -100,6 +100,7 @@ class CountryStates:
         self.region_codes = _codes(table.region)
         self._lag = int(round(scenario.world.cooperation.ratification_years * 12))
         c = scenario.world.cooperation
+        self._adjustment = float(rules.monthly_probability(c.adjustment_per_year))
         self._cooperation_weights = np.array(
             [
                 c.pledge_weight,
@@ -134,7 +135,7 @@ class CountryStates:
             self.table.fair_trial_objection,
             lever.coercion,
             self._cooperation_weights,
-            float(rules.monthly_probability(p.adjustment_per_year)),
+            self._adjustment,
         )
 
     def treaty_status(self, steps: np.ndarray | int) -> np.ndarray:

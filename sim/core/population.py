@@ -269,6 +269,11 @@ class OfficialPopulation:
             ],
             dtype=float,
         )
+        draw = streams["population"]
+        self._entry_salts = np.array([draw.salt(0, k) for k in range(5)], dtype=np.uint64)
+        self._threshold_salts = np.array(
+            [streams["exposure"].salt(0), streams["family"].salt(0)], dtype=np.uint64
+        )
         self._add(n0, step=0, initial=True)
 
     # ------------------------------------------------------------------ entry and retirement
@@ -281,9 +286,7 @@ class OfficialPopulation:
         pop, cor = self.world.population, self.world.corruption
         # the population stream's draws k = 0..4 at month 0 (k = 4 only for initial officials):
         # rank, corrupt, gains, career, share of the career already served
-        draw = self.streams["population"]
-        ks = (0, 1, 2, 3, 4) if initial else (0, 1, 2, 3)
-        u = kernels.uniform_rows(ids, np.array([draw.salt(0, k) for k in ks], dtype=np.uint64))
+        u = kernels.uniform_rows(ids, self._entry_salts if initial else self._entry_salts[:4])
         luck = np.exp(cor.gains_sigma * to_normal(u[2]))
         served_u = u[4] if initial else None
         career = career_quantile(np.clip(u[3], 1e-12, 1 - 1e-12), pop.career_years, served_u)
@@ -312,10 +315,7 @@ class OfficialPopulation:
         self.counts[S.IN_OFFICE] += count
         # integrated-hazard clocks: an event happens when the cumulative hazard passes an Exp(1)
         # threshold drawn once per official (exact for piecewise-constant monthly hazards)
-        salts = np.array(
-            [self.streams["exposure"].salt(0), self.streams["family"].salt(0)], dtype=np.uint64
-        )
-        thresholds = -np.log1p(-kernels.uniform_rows(new, salts))
+        thresholds = -np.log1p(-kernels.uniform_rows(new, self._threshold_salts))
         self.pool.append(
             ids=new,
             rate=self.gains_rate[new],

@@ -9,8 +9,10 @@ Flows are counted in simulated agents; the recorder converts them to real offici
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from pydantic import BaseModel
 
 from sim.core import kernels, rules
 from sim.core.agents import CountryStates
@@ -19,6 +21,30 @@ from sim.core.metrics import empty_flows
 from sim.core.population import OfficialPopulation, to_officials
 from sim.core.population import OfficialState as S
 from sim.world.countries import CountryTable
+
+RETURN_PARAMETERS = (
+    "persuasion_per_year",
+    "deportation_per_year",
+    "extradition_per_year",
+    "prosecution_per_year",
+    "surrender_per_year",
+    "family_in_china_effect",
+    "leniency_effect",
+    "asylum_delay_effect",
+    "death_penalty_assurance",
+)
+"""The return parameters :func:`kernels.return_rates_by_row` reads, in its order."""
+DESTINATION_TERMS = (
+    "treaty",
+    "cooperation",
+    "diaspora",
+    "income",
+    "death_penalty_abolished",
+    "network",
+    "investor_visa",
+    "distance_per_1000_km",
+)
+"""The destination parameters :func:`kernels.destination_terms` reads, in its order."""
 
 
 @dataclass
@@ -36,6 +62,21 @@ class Month:
     flows: dict[str, float]
     fled_to: np.ndarray
     returned_from: np.ndarray
+
+
+@lru_cache(maxsize=64)
+def parameters(p: BaseModel, names: tuple[str, ...]) -> np.ndarray:
+    """Parameters ``names`` of the parameter set ``p``, as an array the kernels read.
+
+    Computed once per parameter set (sets are immutable); callers must not write to it.
+    """
+    return np.array([getattr(p, name) for name in names], dtype=float)
+
+
+@lru_cache(maxsize=64)
+def monthly(rate_per_year: float) -> float:
+    """:func:`rules.monthly_probability` of a constant yearly rate, computed once per rate."""
+    return float(rules.monthly_probability(rate_per_year))
 
 
 def new_month(
@@ -69,18 +110,7 @@ def new_month(
             view.log_hub_weight,
             view.investor_visa,
             view.distance_1000_km,
-            np.array(
-                [
-                    p.treaty,
-                    p.cooperation,
-                    p.diaspora,
-                    p.income,
-                    p.death_penalty_abolished,
-                    p.network,
-                    p.investor_visa,
-                    p.distance_per_1000_km,
-                ]
-            ),
+            parameters(p, DESTINATION_TERMS),
         ),
         logsum_reference=logsum_reference,
         flows=empty_flows(),
@@ -125,7 +155,7 @@ def _destination_utility(
         planned,
         distance,
         m.view.neighbour,
-        np.array([p.hasty_distance_multiplier, p.hasty_neighbour, p.family_abroad]),
+        parameters(p, ("hasty_distance_multiplier", "hasty_neighbour", "family_abroad")),
     )
 
 
@@ -251,8 +281,8 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
         family,
         rules.logsum(utility) - m.logsum_reference,
         d.leniency_stay * lever.leniency,
-        np.array([d.hide_constant, d.hide_gains, d.hide_rank]),
-        np.array([d.flee_constant, d.flee_gains, d.flee_family_abroad, d.flee_destinations]),
+        parameters(d, ("hide_constant", "hide_gains", "hide_rank")),
+        parameters(d, ("flee_constant", "flee_gains", "flee_family_abroad", "flee_destinations")),
         d.exit_control_deterrence * lever.exit_controls,
         d.naked_rule_deterrence * lever.naked_official_rules,
     )
@@ -282,13 +312,19 @@ def investigations(pop: OfficialPopulation, m: Month) -> None:
         return
     h = pop.world.home
     u = pop.streams["investigation"].uniform(ids, m.step)
-    p_close = -np.expm1(-1.0 / h.investigation_months)
-    p_flee = float(rules.monthly_probability(h.late_flight_per_year))
+    p_close = _closing(h.investigation_months)
+    p_flee = monthly(h.late_flight_per_year)
     closed = ids[u < p_close]
     pop.set_state(closed, S.SANCTIONED_AT_HOME, m.step)
     m.flows["sanctioned_at_home"] += closed.size
     pop.log_event(closed, m.step, "sanctioned_at_home")
     flee(pop, ids[(u >= p_close) & (u < p_close + p_flee)], m)
+
+
+@lru_cache(maxsize=64)
+def _closing(investigation_months: float) -> float:
+    """Monthly probability that an investigation closes, for a mean duration in months."""
+    return -np.expm1(-1.0 / investigation_months)
 
 
 def home_capture(pop: OfficialPopulation, m: Month) -> None:
@@ -328,20 +364,10 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         cs.row_family_abroad,
         cs.row_transit,
         np.array([lever.pursuit, lever.persuasion_program, lever.leniency]),
-        np.array(
-            [
-                r.persuasion_per_year,
-                r.deportation_per_year,
-                r.extradition_per_year,
-                r.prosecution_per_year,
-                r.surrender_per_year,
-                r.family_in_china_effect,
-                r.leniency_effect,
-                r.asylum_delay_effect,
-                r.death_penalty_assurance,
-            ]
+        parameters(r, RETURN_PARAMETERS),
+        parameters(
+            dd, ("move_on_threshold_per_year", "move_on_per_year", "transit_move_on_per_year")
         ),
-        np.array([dd.move_on_threshold_per_year, dd.move_on_per_year, dd.transit_move_on_per_year]),
     )
     row = dest + n_c * (pop.family_country[ids] >= 0)
     streams = pop.streams
@@ -350,7 +376,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         row,
         rules.monthly_probability(total_by_row),
         streams["return"].salt(m.step, 0),
-        float(rules.monthly_probability(w.returns.death_per_year)),
+        monthly(w.returns.death_per_year),
         streams["death"].salt(m.step),
         rules.monthly_probability(move_by_row),
         streams["move"].salt(m.step),
@@ -360,9 +386,9 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         ev, ev_rates = ids[event], rates_by_row[row[event]]
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
         channel = kernels.choose(shares, streams["return"].uniform(ev, m.step, 1))
-        recovery = np.array([getattr(w.assets, f"recovery_{c}") for c in rules.CHANNELS])[
-            channel
-        ] * (1.0 + asset_return[event])
+        recovery = parameters(w.assets, tuple(f"recovery_{c}" for c in rules.CHANNELS))[channel] * (
+            1.0 + asset_return[event]
+        )
         _recover(pop, ev, np.minimum(recovery, 1.0), m)
         m.returned_from += np.bincount(dest[event], minlength=m.returned_from.size)
         prosecution = rules.CHANNELS.index("prosecution")
