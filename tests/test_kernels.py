@@ -546,3 +546,46 @@ def test_destination_kernels_are_the_destination_rules_exactly():
         weights = np.array([p.hasty_distance_multiplier, p.hasty_neighbour, p.family_abroad])
         got = kernels.destination_utility(family, hasty, *terms, view.neighbour, weights)
         assert np.array_equal(got, expected)
+
+
+def test_uniform_bands_split_as_the_masks():
+    streams = Streams(seed=4, replicate=0)
+    rng = np.random.default_rng(30)
+    for n, low, high in ((0, 0.2, 0.5), (1, 0.5, 0.5), (3000, 0.1, 0.35), (3000, 0.3, 0.3)):
+        ids = rng.choice(50_000, n, replace=False).astype(np.int64)
+        u = streams["investigation"].uniform(ids, 12)
+        below, between = kernels.uniform_bands(ids, streams["investigation"].salt(12), low, high)
+        assert np.array_equal(below, ids[u < low])
+        assert np.array_equal(between, ids[(u >= low) & (u < high)])
+
+
+def test_arrive_abroad_matches_the_numpy_bookkeeping():
+    rng = np.random.default_rng(31)
+    size, n_c = 5000, 74
+    state = rng.integers(0, 9, size).astype(np.int8)
+    columns = (
+        state,
+        np.zeros(size, dtype=np.int32),
+        np.full(size, -1, dtype=np.int16),
+        np.full(size, -1, dtype=np.int32),
+        rng.lognormal(10.0, 2.0, size),
+        np.zeros(size),
+    )
+    counts = np.bincount(state, minlength=9).astype(np.int64)
+    expected = [c.copy() for c in columns]
+    want_counts = counts.copy()
+    fled_to = rng.integers(0, 5, n_c)
+    want_fled_to = fled_to.copy()
+    ids = rng.choice(size, 700, replace=False).astype(np.int64)
+    where = rng.integers(0, n_c, ids.size)
+    taken = kernels.arrive_abroad(ids, where, 9, 0.4, columns, counts, 2, fled_to)
+    how = np.zeros(size, np.int8)
+    kernels.move_state(expected[0], expected[1], how, want_counts, ids, 2, 9, -1)
+    expected[2][ids], expected[3][ids] = where, 9
+    want_taken = 0.4 * expected[4][ids]
+    expected[5][ids] = want_taken
+    want_fled_to += np.bincount(where, minlength=n_c)
+    assert np.array_equal(taken, want_taken)
+    assert np.array_equal(counts, want_counts) and np.array_equal(fled_to, want_fled_to)
+    for got, want in zip(columns, expected, strict=True):
+        assert np.array_equal(got, want)

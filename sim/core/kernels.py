@@ -122,6 +122,27 @@ def uniform_rows(ids: np.ndarray, salts: np.ndarray) -> np.ndarray:
     return out
 
 
+@njit(cache=True)
+def uniform_bands(
+    ids: np.ndarray, salt_: np.uint64, low: float, high: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Officials ``ids`` whose uniform (:func:`uniform_ids`) is below ``low``, and those with
+    ``low <= u < high``, each in the order of ``ids``."""
+    below = np.empty(ids.size, dtype=np.int64)
+    between = np.empty(ids.size, dtype=np.int64)
+    n_below = 0
+    n_between = 0
+    for j in range(ids.size):
+        u = uniform_one(ids[j], salt_)
+        if u < low:
+            below[n_below] = ids[j]
+            n_below += 1
+        elif u < high:
+            between[n_between] = ids[j]
+            n_between += 1
+    return below[:n_below].copy(), between[:n_between].copy()
+
+
 # ------------------------------------------------------------------------ choices
 @njit(cache=True)
 def destination_terms(
@@ -744,6 +765,40 @@ def move_state(
         state_step[i] = step
         if how_code >= 0:
             how[i] = how_code
+
+
+@njit(cache=True)
+def arrive_abroad(
+    ids: np.ndarray,
+    where: np.ndarray,
+    step: int,
+    share_taken: float,
+    columns: tuple,
+    counts: np.ndarray,
+    abroad: int,
+    fled_to: np.ndarray,
+) -> np.ndarray:
+    """Officials ``ids`` (distinct) reach destinations ``where`` at ``step`` (``transitions.flee``).
+
+    As :func:`move_state` into state ``abroad`` (no ``how``), then each one's destination, month
+    of flight and assets taken (``share_taken`` times its gains); ``fled_to`` counts arrivals
+    by country. ``columns`` is the population's ``(state, state_step, destination, fled_step,
+    gains_usd, assets_taken_usd)``. Returns the assets taken, aligned with ``ids``.
+    """
+    state, state_step, destination, fled_step, gains, assets_taken = columns
+    taken = np.empty(ids.size)
+    for j in range(ids.size):
+        i = ids[j]
+        counts[state[i]] -= 1
+        counts[abroad] += 1
+        state[i] = abroad
+        state_step[i] = step
+        destination[i] = where[j]
+        fled_step[i] = step
+        taken[j] = share_taken * gains[i]
+        assets_taken[i] = taken[j]
+        fled_to[where[j]] += 1
+    return taken
 
 
 @njit(cache=True)

@@ -229,15 +229,26 @@ def flee(
     else:
         utility = utility[~stopped]
     where = _choose_destination(pop, gone, m, utility, k=0)
-    pop.set_state(gone, S.ABROAD, m.step)
-    pop.destination[gone] = where
-    pop.fled_step[gone] = m.step
-    taken = pop.world.assets.share_taken * pop.gains_usd[gone]
-    pop.assets_taken_usd[gone] = taken
+    taken = kernels.arrive_abroad(
+        gone,
+        where,
+        m.step,
+        pop.world.assets.share_taken,
+        (
+            pop.state,
+            pop.state_step,
+            pop.destination,
+            pop.fled_step,
+            pop.gains_usd,
+            pop.assets_taken_usd,
+        ),
+        pop.counts,
+        int(S.ABROAD),
+        m.fled_to,
+    )
     pop.abroad_ids = np.concatenate([pop.abroad_ids, gone])
     m.flows["fled_abroad"] += gone.size
     m.flows["assets_taken_usd"] += float(taken.sum())
-    m.fled_to += np.bincount(where, minlength=m.fled_to.size)
     pop.log_event(gone, m.step, "fled_abroad", where)
 
 
@@ -311,14 +322,14 @@ def investigations(pop: OfficialPopulation, m: Month) -> None:
     if ids.size == 0:
         return
     h = pop.world.home
-    u = pop.streams["investigation"].uniform(ids, m.step)
     p_close = _closing(h.investigation_months)
     p_flee = monthly(h.late_flight_per_year)
-    closed = ids[u < p_close]
+    salt = pop.streams["investigation"].salt(m.step)
+    closed, late = kernels.uniform_bands(ids, salt, p_close, p_close + p_flee)
     pop.set_state(closed, S.SANCTIONED_AT_HOME, m.step)
     m.flows["sanctioned_at_home"] += closed.size
     pop.log_event(closed, m.step, "sanctioned_at_home")
-    flee(pop, ids[(u >= p_close) & (u < p_close + p_flee)], m)
+    flee(pop, late, m)
 
 
 @lru_cache(maxsize=64)
@@ -334,7 +345,7 @@ def home_capture(pop: OfficialPopulation, m: Month) -> None:
     if ids.size == 0:
         return
     p = rules.home_capture_probability(m.lever.campaign, m.lever.pursuit, pop.world.home)
-    caught = ids[pop.streams["capture"].uniform(ids, m.step) < p]
+    caught, _ = kernels.uniform_bands(ids, pop.streams["capture"].salt(m.step), p, p)
     pop.set_state(caught, S.CAUGHT, m.step, how=0)
     m.flows["caught_home"] += caught.size
     pop.log_event(caught, m.step, "caught_home")
