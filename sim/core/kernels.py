@@ -216,6 +216,20 @@ def destination_utility(
     return out
 
 
+@njit(cache=True, inline="always")
+def _choice(probabilities: np.ndarray, u: float) -> int:
+    """:func:`rules.choose` of one row: running sums in column order, the last taken as 1."""
+    total = 0.0
+    count = 0
+    for j in range(probabilities.size - 1):
+        total += probabilities[j]
+        if total <= u:
+            count += 1
+    if u >= 1.0:
+        count += 1
+    return count
+
+
 @njit(cache=True)
 def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Implements :func:`rules.choose`: the index chosen in each row by the uniform ``u``.
@@ -223,18 +237,9 @@ def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
     The running sum of a row in column order (as ``np.cumsum``), its last entry taken as 1; the
     choice is the number of running sums at or below ``u``.
     """
-    n, k = probabilities.shape
-    out = np.empty(n, dtype=np.int64)
-    for r in range(n):
-        total = 0.0
-        count = 0
-        for j in range(k - 1):
-            total += probabilities[r, j]
-            if total <= u[r]:
-                count += 1
-        if u[r] >= 1.0:
-            count += 1
-        out[r] = count
+    out = np.empty(probabilities.shape[0], dtype=np.int64)
+    for r in range(out.size):
+        out[r] = _choice(probabilities[r], u[r])
     return out
 
 
@@ -298,15 +303,7 @@ def choose_normalized(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
             total += weights[r, j]
         for j in range(k):
             probs[j] = weights[r, j] / total
-        running = 0.0
-        count = 0
-        for j in range(k - 1):
-            running += probs[j]
-            if running <= u[r]:
-                count += 1
-        if u[r] >= 1.0:
-            count += 1
-        out[r] = count
+        out[r] = _choice(probs, u[r])
     return out
 
 
