@@ -269,13 +269,16 @@ def test_abroad_fates_are_the_masks_drawn_in_turn():
     streams = Streams(seed=3, replicate=1)
     for n in (0, 1, 40, 3000):
         ids = np.sort(rng.choice(10 * n + 1, n, replace=False)).astype(np.int64)
-        row = rng.integers(0, 148, n)
+        destination = rng.integers(0, 74, 10 * n + 1).astype(np.int16)
+        family_country = np.where(rng.random(10 * n + 1) < 0.3, 5, -1).astype(np.int16)
+        row = destination[ids] + 74 * (family_country[ids] >= 0)
         p_event, p_move = rng.uniform(0.0, 0.3, 148), rng.uniform(0.0, 0.3, 148)
         p_death = float(rng.uniform(0.0, 0.3))
         step = int(rng.integers(0, 600))
         fate = kernels.abroad_fates(
             ids,
-            row,
+            destination,
+            family_country,
             p_event,
             streams["return"].salt(step, 0),
             p_death,

@@ -373,7 +373,8 @@ ABROAD_EVENT, ABROAD_DIED, ABROAD_MOVES, ABROAD_STAYS = 0, 1, 2, 3
 @njit(cache=True)
 def abroad_fates(
     ids: np.ndarray,
-    row: np.ndarray,
+    destination: np.ndarray,
+    family_country: np.ndarray,
     p_event: np.ndarray,
     salt_event: np.uint64,
     p_death: float,
@@ -383,16 +384,19 @@ def abroad_fates(
 ) -> np.ndarray:
     """This month's fate of each fugitive abroad (:func:`transitions.abroad`), as a code.
 
+    An official's hazard row is its ``destination`` plus, when its family lives abroad
+    (``family_country >= 0``), the number of countries (``p_event.size // 2``).
     ``ABROAD_EVENT`` when the official's own ``return`` uniform (k = 0) falls below ``p_event``
     of its hazard row (any return channel or a trial abroad); else ``ABROAD_DIED`` when its
     ``death`` uniform falls below ``p_death``; else ``ABROAD_MOVES`` when its ``move`` uniform
     falls below ``p_move`` of its row; else ``ABROAD_STAYS``. Each uniform is drawn only for
     the officials who reach it, the same numbers as drawing it for all of them.
     """
+    n_c = p_event.size // 2
     fate = np.empty(ids.size, dtype=np.int8)
     for j in range(ids.size):
         i = ids[j]
-        r = row[j]
+        r = destination[i] + (n_c if family_country[i] >= 0 else 0)
         if uniform_one(i, salt_event) < p_event[r]:
             fate[j] = ABROAD_EVENT
         elif uniform_one(i, salt_death) < p_death:

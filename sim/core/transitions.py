@@ -358,8 +358,6 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     if ids.size == 0:
         return
     w, t = pop.world, m.table
-    dest = pop.destination[ids].astype(np.int64)
-    asset_return = m.lever.asset_return[dest]
     # Hazards depend on the official only through the host and family abroad: computed for each
     # (family abroad, country) pair and read by row; the same numbers, element by element.
     n_c, cs, r, lever = len(t), m.countries, w.returns, m.lever
@@ -380,11 +378,11 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
             dd, ("move_on_threshold_per_year", "move_on_per_year", "transit_move_on_per_year")
         ),
     )
-    row = dest + n_c * (pop.family_country[ids] >= 0)
     streams = pop.streams
     fate = kernels.abroad_fates(
         ids,
-        row,
+        pop.destination,
+        pop.family_country,
         rules.monthly_probability(total_by_row),
         streams["return"].salt(m.step, 0),
         monthly(w.returns.death_per_year),
@@ -394,14 +392,16 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     )
     event = fate == kernels.ABROAD_EVENT
     if np.any(event):
-        ev, ev_rates = ids[event], rates_by_row[row[event]]
+        ev = ids[event]
+        dest = pop.destination[ev].astype(np.int64)
+        ev_rates = rates_by_row[dest + n_c * (pop.family_country[ev] >= 0)]
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
         channel = kernels.choose(shares, streams["return"].uniform(ev, m.step, 1))
         recovery = parameters(w.assets, tuple(f"recovery_{c}" for c in rules.CHANNELS))[channel] * (
-            1.0 + asset_return[event]
+            1.0 + m.lever.asset_return[dest]
         )
         _recover(pop, ev, np.minimum(recovery, 1.0), m)
-        m.returned_from += np.bincount(dest[event], minlength=m.returned_from.size)
+        m.returned_from += np.bincount(dest, minlength=m.returned_from.size)
         prosecution = rules.CHANNELS.index("prosecution")
         tried = ev[channel == prosecution]
         pop.set_state(tried, S.PROSECUTED_ABROAD, m.step, how=prosecution)
@@ -423,7 +423,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     if np.any(moves):
         movers = ids[moves]
         planned = _destination_utility(pop, movers, m, np.zeros(movers.size, dtype=bool))
-        where = _choose_destination(pop, movers, m, planned, k=1, exclude=dest[moves])
+        where = _choose_destination(pop, movers, m, planned, k=1, exclude=pop.destination[movers])
         pop.destination[movers] = where
         m.flows["moved_on"] += movers.size
         m.fled_to += np.bincount(where, minlength=m.fled_to.size)
