@@ -393,9 +393,12 @@ def test_enter_officials_fills_rows_as_the_numpy_code():
         )
         head = np.full(n_steps, -1, dtype=np.int32)
         nxt = np.full(size, -1, dtype=np.int32)
+        pool = tuple(np.full(size, 7.0) for _ in range(5))
+        pool = (np.full(size, -1, dtype=np.int64), *pool[1:])
+        gains_index = np.cumsum(rng.random(600))
         new = kernels.enter_officials(
             first, draws, luck, career, step, initial, constants, bounds, multiplier,
-            columns, head, nxt,
+            columns, head, nxt, pool, 3, gains_index, 550,
         )  # fmt: skip
         rank, corrupt, gains_rate, entry_step, exit_step, state_step = (c[first:] for c in columns)
         want_rank = np.minimum(np.searchsorted(bounds, draws[0], "right"), 3)
@@ -415,6 +418,12 @@ def test_enter_officials_fills_rows_as_the_numpy_code():
         want_next = np.full(size, -1, dtype=np.int32)
         kernels.push_exits(want_head, want_next, ids, exit_)
         assert np.array_equal(head, want_head) and np.array_equal(nxt, want_next)
+        k = new.size
+        assert np.array_equal(pool[0][3 : 3 + k], new) and np.all(pool[0][3 + k :] == -1)
+        assert np.array_equal(pool[1][3 : 3 + k], columns[2][new])
+        assert np.array_equal(pool[2][3 : 3 + k], gains_index[550 + columns[3][new]])
+        assert np.all(pool[3][3 : 3 + k] == 0.0) and np.all(pool[4][3 : 3 + k] == 0.0)
+        assert np.all(pool[1][:3] == 7.0) and np.all(pool[3][3 + k :] == 7.0)
 
 
 def test_stock_abroad_matches_the_numpy_count():

@@ -568,6 +568,10 @@ def enter_officials(
     columns: tuple,
     exit_head: np.ndarray,
     exit_next: np.ndarray,
+    pool: tuple,
+    pool_n: int,
+    gains_index: np.ndarray,
+    offset: int,
 ) -> np.ndarray:
     """Fill the rows of officials ``first, first + 1, ...`` as they enter (``population._add``).
 
@@ -577,10 +581,14 @@ def enter_officials(
     ``constants`` are ``(share_corrupt, gains_usd_per_month, career_years, career_shape,
     max_tenure_months)``; ``columns`` the population's ``(rank, corrupt, gains_rate,
     entry_step, exit_step, state_step)``. Files each under its exit step (:func:`push_exits`)
-    and returns the ids of the corrupt ones, in increasing order.
+    and returns the ids of the corrupt ones, in increasing order. These join the corrupt pool
+    after its ``pool_n`` entries: ``pool`` is its ``(ids, rate, base, exposure_hazard,
+    family_hazard)``, with ``base`` the ``gains_index`` at the entry month (position ``offset +
+    entry``) and hazards at zero; the caller adds their thresholds and counts them.
     """
     share_corrupt, per_month, career_years, shape, max_tenure = constants
     rank, corrupt, gains_rate, entry_step, exit_step, state_step = columns
+    pool_ids, pool_rate, pool_base, exposure_hazard, family_hazard = pool
     n = career.size
     new = np.empty(n, dtype=np.int64)
     n_new = 0
@@ -605,6 +613,12 @@ def enter_officials(
             exit_next[i] = exit_head[exit_]
             exit_head[exit_] = i
         if corrupt[i]:
+            q = pool_n + n_new
+            pool_ids[q] = i
+            pool_rate[q] = gains_rate[i]
+            pool_base[q] = gains_index[offset + entry_step[i]]
+            exposure_hazard[q] = 0.0
+            family_hazard[q] = 0.0
             new[n_new] = i
             n_new += 1
     return new[:n_new].copy()

@@ -92,10 +92,16 @@ class CorruptPool:
         for name in self.FIELDS[1:]:
             setattr(self, name, np.zeros(capacity))
 
-    def append(self, **columns: np.ndarray) -> None:
-        k = columns["ids"].size
-        for name in self.FIELDS:
-            getattr(self, name)[self.n : self.n + k] = columns.get(name, 0.0)
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """``(ids, rate, base, exposure_hazard, family_hazard)`` at full capacity, for
+        :func:`kernels.enter_officials`, which writes new entries after the first ``n``."""
+        return self.ids, self.rate, self.base, self.exposure_hazard, self.family_hazard
+
+    def extend(self, exposure_threshold: np.ndarray, family_threshold: np.ndarray) -> None:
+        """Count the entries written after the first ``n``, with their clocks' thresholds."""
+        k = exposure_threshold.size
+        self.exposure_threshold[self.n : self.n + k] = exposure_threshold
+        self.family_threshold[self.n : self.n + k] = family_threshold
         self.n += k
 
     def view(self, name: str) -> np.ndarray:
@@ -311,18 +317,16 @@ class OfficialPopulation:
             ),
             self.exit_head,
             self.exit_next,
+            self.pool.columns(),
+            self.pool.n,
+            self.gains_index,
+            self.offset,
         )
         self.counts[S.IN_OFFICE] += count
         # integrated-hazard clocks: an event happens when the cumulative hazard passes an Exp(1)
         # threshold drawn once per official (exact for piecewise-constant monthly hazards)
         thresholds = -np.log1p(-kernels.uniform_rows(new, self._threshold_salts))
-        self.pool.append(
-            ids=new,
-            rate=self.gains_rate[new],
-            base=self.gains_index[self.offset + self.entry_step[new]],
-            exposure_threshold=thresholds[0],
-            family_threshold=thresholds[1],
-        )
+        self.pool.extend(thresholds[0], thresholds[1])
 
     def corrupt_month(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The corrupt pool at ``step``, aligned with ``pool.ids``; compacts it when many left.
