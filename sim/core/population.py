@@ -196,7 +196,7 @@ def career_quantile(
     career = kernels.gamma4_quantile(u, ndtri(u))
     served = np.zeros(0) if served_u is None else served_u
     near = kernels.near_whole_months(career, career_years, CAREER_SHAPE, served, WHOLE_MONTH_MARGIN)
-    if np.any(near):
+    if near.any():
         career[near] = gammaincinv(CAREER_SHAPE, u[near])
     return career
 

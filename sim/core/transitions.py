@@ -391,7 +391,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         streams["move"].salt(m.step),
     )
     event = fate == kernels.ABROAD_EVENT
-    if np.any(event):
+    if event.any():
         ev = ids[event]
         dest = pop.destination[ev].astype(np.int64)
         ev_rates = rates_by_row[dest + n_c * (pop.family_country[ev] >= 0)]
@@ -420,7 +420,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     m.flows["died_abroad"] += died.size
     pop.log_event(died, m.step, "died_abroad", pop.destination[died])
     moves = fate == kernels.ABROAD_MOVES
-    if np.any(moves):
+    if moves.any():
         movers = ids[moves]
         planned = _destination_utility(pop, movers, m, np.zeros(movers.size, dtype=bool))
         where = _choose_destination(pop, movers, m, planned, k=1, exclude=pop.destination[movers])
@@ -438,7 +438,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
         p_seize = rules.monthly_probability(rate)[dest_now]
         hit = (pop.streams["confiscation"].uniform(rest, m.step) < p_seize) & (remaining > 0)
-        if np.any(hit):
+        if hit.any():
             _recover(pop, rest[hit], np.full(int(hit.sum()), w.assets.confiscation_share), m)
             pop.log_event(rest[hit], m.step, "assets_confiscated", pop.destination[rest[hit]])
 
