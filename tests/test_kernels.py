@@ -601,3 +601,15 @@ def test_arrive_abroad_matches_the_numpy_bookkeeping():
     assert np.array_equal(counts, want_counts) and np.array_equal(fled_to, want_fled_to)
     for got, want in zip(columns, expected, strict=True):
         assert np.array_equal(got, want)
+
+
+def test_hasty_kernel_matches_the_masks():
+    streams = Streams(seed=6, replicate=3)
+    rng = np.random.default_rng(32)
+    family_country = np.where(rng.random(20_000) < 0.3, 4, -1).astype(np.int16)
+    for n in (0, 1, 5000):
+        ids = rng.choice(20_000, n, replace=False).astype(np.int64)
+        share = float(rng.random())
+        got = kernels.hasty(ids, family_country, streams["hasty"].salt(33), share)
+        expected = (family_country[ids] < 0) & (streams["hasty"].uniform(ids, 33) < share)
+        assert np.array_equal(got, expected)

@@ -145,6 +145,18 @@ def uniform_bands(
 
 # ------------------------------------------------------------------------ choices
 @njit(cache=True)
+def hasty(
+    ids: np.ndarray, family_country: np.ndarray, salt_: np.uint64, share: float
+) -> np.ndarray:
+    """Whether each escape of ``ids`` is hasty: no family abroad, and the official's uniform
+    (:func:`uniform_ids` with ``salt_``) below ``share``."""
+    out = np.empty(ids.size, dtype=np.bool_)
+    for j in range(ids.size):
+        out[j] = family_country[ids[j]] < 0 and uniform_one(ids[j], salt_) < share
+    return out
+
+
+@njit(cache=True)
 def destination_terms(
     treaty_in_force: np.ndarray,
     cooperation: np.ndarray,

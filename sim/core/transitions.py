@@ -138,8 +138,8 @@ def country_view(states: CountryStates, scale: int) -> rules.CountryState:
 
 def _hasty(pop: OfficialPopulation, ids: np.ndarray, step: int) -> np.ndarray:
     """Escapes without family abroad are hasty with probability ``hasty_share``."""
-    u = pop.streams["hasty"].uniform(ids, step)
-    return (pop.family_country[ids] < 0) & (u < pop.world.destination.hasty_share)
+    salt = pop.streams["hasty"].salt(step)
+    return kernels.hasty(ids, pop.family_country, salt, pop.world.destination.hasty_share)
 
 
 def _destination_utility(
