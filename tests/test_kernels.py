@@ -318,10 +318,14 @@ def test_response_kernels_implement_the_response_rule_exactly():
         expected = rules.response_probabilities(
             gains, rank, family, logsum, exit_controls, naked, leniency, reference, p
         )
+        ids = rng.permutation(3 * n)[:n].astype(np.int64)  # the officials, read by id
+        rank_by_id, family_by_id = np.zeros(3 * n, np.int8), np.full(3 * n, -1, np.int16)
+        rank_by_id[ids], family_by_id[ids] = rank, np.where(family > 0, 7, -1)
         shifted = kernels.response_shifted(
             np.log(np.maximum(gains, 1.0) / reference),
-            rank,
-            family,
+            ids,
+            rank_by_id,
+            family_by_id,
             logsum,
             p.leniency_stay * leniency,
             np.array([p.hide_constant, p.hide_gains, p.hide_rank]),

@@ -258,8 +258,9 @@ def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
 @njit(cache=True)
 def response_shifted(
     log_gains: np.ndarray,
+    ids: np.ndarray,
     rank: np.ndarray,
-    family: np.ndarray,
+    family_country: np.ndarray,
     destinations_logsum: np.ndarray,
     stay: float,
     hide: np.ndarray,
@@ -274,20 +275,23 @@ def response_shifted(
     hide_gains, hide_rank)``; ``flee = (flee_constant, flee_gains, flee_family_abroad,
     flee_destinations)``; ``exit_term = exit_control_deterrence * exit_controls``;
     ``naked_weight = naked_rule_deterrence * naked_rules``. ``log_gains`` is the rule's
-    ``np.log`` term, computed by numpy. Finish with :func:`choose_normalized` of ``np.exp``.
+    ``np.log`` term, computed by numpy, aligned with ``ids``; each official's ``rank`` and
+    family abroad (``family_country >= 0``, as 1.0 or 0.0) are read by id. Finish with
+    :func:`choose_normalized` of ``np.exp``.
     """
     n = log_gains.size
     out = np.empty((n, 3))
     for r in range(n):
         lg = log_gains[r]
-        h = hide[0] + hide[1] * lg + hide[2] * rank[r]
+        family = 1.0 if family_country[ids[r]] >= 0 else 0.0
+        h = hide[0] + hide[1] * lg + hide[2] * np.float64(rank[ids[r]])
         f = (
             flee[0]
             + flee[1] * lg
-            + flee[2] * family[r]
+            + flee[2] * family
             + flee[3] * destinations_logsum[r]
             - exit_term
-            - naked_weight * family[r]
+            - naked_weight * family
         )
         top = max(max(stay, h), f)
         out[r, 0] = stay - top

@@ -279,7 +279,6 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     ids, gains = ids[hit], gains[hit]
     if ids.size == 0:
         return
-    family = (pop.family_country[ids] >= 0).astype(float)
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
     utility = _destination_utility(pop, ids, m, _hasty(pop, ids, m.step))
@@ -288,8 +287,9 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     log_gains = np.log(np.maximum(gains, 1.0) / w.exposure.reference_gains_usd)
     shifted = kernels.response_shifted(
         log_gains,
-        pop.rank[ids].astype(float),
-        family,
+        ids,
+        pop.rank,
+        pop.family_country,
         rules.logsum(utility) - m.logsum_reference,
         d.leniency_stay * lever.leniency,
         parameters(d, ("hide_constant", "hide_gains", "hide_rank")),
