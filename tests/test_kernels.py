@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import gammainc, gammaincinv, ndtri
 
-from sim.core import kernels, rules
+from sim.core import kernels, rule_kernels, rules
 from sim.core.population import career_quantile
 from sim.core.rng import Streams
 from sim.scenario.schema import (
@@ -261,7 +261,7 @@ def test_choose_kernel_is_the_choice_rule_exactly():
         u = rng.random(n)
         # uniforms falling exactly on running sums, where ``<=`` decides
         u[n // 2 : n // 2 + n // 10] = np.cumsum(probs, axis=1)[n // 2 : n // 2 + n // 10, 0]
-        assert np.array_equal(kernels.choose(probs, u), rules.choose(probs, u))
+        assert np.array_equal(rule_kernels.choose(probs, u), rules.choose(probs, u))
 
 
 def test_abroad_fates_are_the_masks_drawn_in_turn():
@@ -275,7 +275,7 @@ def test_abroad_fates_are_the_masks_drawn_in_turn():
         p_event, p_move = rng.uniform(0.0, 0.3, 148), rng.uniform(0.0, 0.3, 148)
         p_death = float(rng.uniform(0.0, 0.3))
         step = int(rng.integers(0, 600))
-        fate = kernels.abroad_fates(
+        fate = rule_kernels.abroad_fates(
             ids,
             destination,
             family_country,
@@ -289,10 +289,10 @@ def test_abroad_fates_are_the_masks_drawn_in_turn():
         event = streams["return"].uniform(ids, step, 0) < p_event[row]
         died = ~event & (streams["death"].uniform(ids, step) < p_death)
         moves = ~event & ~died & (streams["move"].uniform(ids, step) < p_move[row])
-        assert np.array_equal(fate == kernels.ABROAD_EVENT, event)
-        assert np.array_equal(fate == kernels.ABROAD_DIED, died)
-        assert np.array_equal(fate == kernels.ABROAD_MOVES, moves)
-        assert np.array_equal(fate == kernels.ABROAD_STAYS, ~event & ~died & ~moves)
+        assert np.array_equal(fate == rule_kernels.ABROAD_EVENT, event)
+        assert np.array_equal(fate == rule_kernels.ABROAD_DIED, died)
+        assert np.array_equal(fate == rule_kernels.ABROAD_MOVES, moves)
+        assert np.array_equal(fate == rule_kernels.ABROAD_STAYS, ~event & ~died & ~moves)
 
 
 def test_response_kernels_implement_the_response_rule_exactly():
@@ -321,7 +321,7 @@ def test_response_kernels_implement_the_response_rule_exactly():
         ids = rng.permutation(3 * n)[:n].astype(np.int64)  # the officials, read by id
         rank_by_id, family_by_id = np.zeros(3 * n, np.int8), np.full(3 * n, -1, np.int16)
         rank_by_id[ids], family_by_id[ids] = rank, np.where(family > 0, 7, -1)
-        shifted = kernels.response_shifted(
+        shifted = rule_kernels.response_shifted(
             np.log(np.maximum(gains, 1.0) / reference),
             ids,
             rank_by_id,
@@ -337,12 +337,12 @@ def test_response_kernels_implement_the_response_rule_exactly():
         assert np.array_equal(weights / weights.sum(axis=1, keepdims=True), expected)
         u = rng.random(n)
         u[: n // 5] = np.cumsum(expected, axis=1)[: n // 5, 0]  # on a running sum: ``<=`` decides
-        assert np.array_equal(kernels.choose_normalized(weights, u), rules.choose(expected, u))
+        assert np.array_equal(rule_kernels.choose_normalized(weights, u), rules.choose(expected, u))
 
 
 def test_choose_normalized_refuses_rows_numpy_sums_pairwise():
     with pytest.raises(ValueError, match="fewer than 8"):
-        kernels.choose_normalized(np.ones((2, 8)), np.zeros(2))
+        rule_kernels.choose_normalized(np.ones((2, 8)), np.zeros(2))
 
 
 def test_uniform_rows_are_the_streams_draws():
@@ -464,7 +464,7 @@ def test_return_rates_by_row_implement_the_return_and_move_on_rules_exactly():
             treaty[both], coop[both], fair, asylum, abolished, family,
             pursuit, programme, leniency, legal[both], p,
         )  # fmt: skip
-        rates, total, move = kernels.return_rates_by_row(
+        rates, total, move = rule_kernels.return_rates_by_row(
             both, treaty, coop, legal, fair, asylum, abolished, family, transit,
             np.array([pursuit, programme, leniency]),
             np.array([
@@ -516,7 +516,7 @@ def test_cooperation_step_implements_the_cooperation_rules_exactly():
             ]
         )
         adjustment = float(rules.monthly_probability(p.adjustment_per_year))
-        got = kernels.cooperation_step(
+        got = rule_kernels.cooperation_step(
             current, base, pledge, pressure, codes, stock, fair, coercion, weights, adjustment
         )
         assert np.array_equal(got, expected)
@@ -551,7 +551,7 @@ def test_destination_kernels_are_the_destination_rules_exactly():
         family = np.where(rng.random(n) < 0.3, rng.integers(0, n_c, n), -1).astype(np.int16)
         hasty = rng.random(n) < 0.4
         terms = rules.destination_country_terms(view, p)
-        got_terms = kernels.destination_terms(
+        got_terms = rule_kernels.destination_terms(
             view.treaty_in_force, view.cooperation, view.log_diaspora, view.log_income,
             view.death_penalty_abolished, view.log_network, view.log_hub_weight,
             view.investor_visa, view.distance_1000_km, np.array([values[k] for k in names]),
@@ -560,7 +560,7 @@ def test_destination_kernels_are_the_destination_rules_exactly():
             assert np.array_equal(got_term, term)
         expected = rules.destination_utility(view, family, hasty, p)
         weights = np.array([p.hasty_distance_multiplier, p.hasty_neighbour, p.family_abroad])
-        got = kernels.destination_utility(family, hasty, *terms, view.neighbour, weights)
+        got = rule_kernels.destination_utility(family, hasty, *terms, view.neighbour, weights)
         assert np.array_equal(got, expected)
 
 
@@ -614,6 +614,6 @@ def test_hasty_kernel_matches_the_masks():
     for n in (0, 1, 5000):
         ids = rng.choice(20_000, n, replace=False).astype(np.int64)
         share = float(rng.random())
-        got = kernels.hasty(ids, family_country, streams["hasty"].salt(33), share)
+        got = rule_kernels.hasty(ids, family_country, streams["hasty"].salt(33), share)
         expected = (family_country[ids] < 0) & (streams["hasty"].uniform(ids, 33) < share)
         assert np.array_equal(got, expected)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.core import kernels, rules
+from sim.core import rule_kernels, rules
 from sim.core.levers import NEVER, LeverMonth, Levers, compile_treaties
 from sim.core.rng import Stream
 from sim.scenario.schema import Scenario
@@ -125,7 +125,7 @@ class CountryStates:
                 calendar.in_force[idx[signs]] = step + self._lag
         self.refresh_treaties(step)
         # rules.cooperation_target and rules.cooperation_update, in one kernel (see there)
-        self.cooperation = kernels.cooperation_step(
+        self.cooperation = rule_kernels.cooperation_step(
             self.cooperation,
             self.table.base_cooperation,
             lever.pledge,

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from pydantic import BaseModel
 
-from sim.core import kernels, rules
+from sim.core import kernels, rule_kernels, rules
 from sim.core.agents import CountryStates
 from sim.core.levers import LeverMonth
 from sim.core.metrics import empty_flows
@@ -33,7 +33,7 @@ RETURN_PARAMETERS = (
     "asylum_delay_effect",
     "death_penalty_assurance",
 )
-"""The return parameters :func:`kernels.return_rates_by_row` reads, in its order."""
+"""The return parameters :func:`rule_kernels.return_rates_by_row` reads, in its order."""
 DESTINATION_TERMS = (
     "treaty",
     "cooperation",
@@ -44,7 +44,7 @@ DESTINATION_TERMS = (
     "investor_visa",
     "distance_per_1000_km",
 )
-"""The destination parameters :func:`kernels.destination_terms` reads, in its order."""
+"""The destination parameters :func:`rule_kernels.destination_terms` reads, in its order."""
 
 
 @dataclass
@@ -100,7 +100,7 @@ def new_month(
         table=countries.table,
         countries=countries,
         view=view,
-        terms=kernels.destination_terms(  # rules.destination_country_terms, see the kernel
+        terms=rule_kernels.destination_terms(  # rules.destination_country_terms, see the kernel
             view.treaty_in_force,
             view.cooperation,
             view.log_diaspora,
@@ -139,7 +139,7 @@ def country_view(states: CountryStates, scale: int) -> rules.CountryState:
 def _hasty(pop: OfficialPopulation, ids: np.ndarray, step: int) -> np.ndarray:
     """Escapes without family abroad are hasty with probability ``hasty_share``."""
     salt = pop.streams["hasty"].salt(step)
-    return kernels.hasty(ids, pop.family_country, salt, pop.world.destination.hasty_share)
+    return rule_kernels.hasty(ids, pop.family_country, salt, pop.world.destination.hasty_share)
 
 
 def _destination_utility(
@@ -148,7 +148,7 @@ def _destination_utility(
     """:func:`rules.destination_utility` of officials ``ids``, by its kernel (exact)."""
     p = pop.world.destination
     base, planned, distance = m.terms
-    return kernels.destination_utility(
+    return rule_kernels.destination_utility(
         pop.family_country[ids],
         hasty.astype(bool),
         base,
@@ -165,12 +165,12 @@ def _choose_destination(
     """Destinations of ``ids`` by their ``utility`` rows (:func:`_destination_utility`).
 
     ``exclude`` (one country per official, optional) is ruled out; ``utility`` is changed then.
-    The choice is :func:`rules.choose` (as :func:`kernels.choose`) of :func:`rules.softmax`.
+    The choice is :func:`rules.choose` (as :func:`rule_kernels.choose`) of :func:`rules.softmax`.
     """
     if exclude is not None:
         utility[np.arange(ids.size), exclude] = -np.inf
     probs = rules.softmax(utility)
-    return kernels.choose(probs, pop.streams["destination"].uniform(ids, m.step, k))
+    return rule_kernels.choose(probs, pop.streams["destination"].uniform(ids, m.step, k))
 
 
 def family_moves(pop: OfficialPopulation, m: Month, alive: np.ndarray, ratio: np.ndarray) -> None:
@@ -285,7 +285,7 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     d, lever = w.decision, m.lever
     # rules.response_probabilities and rules.choose, with numpy's log and exp (see the kernels)
     log_gains = np.log(np.maximum(gains, 1.0) / w.exposure.reference_gains_usd)
-    shifted = kernels.response_shifted(
+    shifted = rule_kernels.response_shifted(
         log_gains,
         ids,
         pop.rank,
@@ -297,7 +297,7 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
         d.exit_control_deterrence * lever.exit_controls,
         d.naked_rule_deterrence * lever.naked_official_rules,
     )
-    choice = kernels.choose_normalized(
+    choice = rule_kernels.choose_normalized(
         np.exp(shifted), pop.streams["response"].uniform(ids, m.step)
     )
     stay, hide = ids[choice == rules.STAY], ids[choice == rules.HIDE]
@@ -362,7 +362,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     # (family abroad, country) pair and read by row; the same numbers, element by element.
     n_c, cs, r, lever = len(t), m.countries, w.returns, m.lever
     dd = w.destination
-    rates_by_row, total_by_row, move_by_row = kernels.return_rates_by_row(  # see the rules
+    rates_by_row, total_by_row, move_by_row = rule_kernels.return_rates_by_row(  # see the rules
         cs.row_country,
         cs.treaty_in_force,
         cs.cooperation,
@@ -379,7 +379,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         ),
     )
     streams = pop.streams
-    fate = kernels.abroad_fates(
+    fate = rule_kernels.abroad_fates(
         ids,
         pop.destination,
         pop.family_country,
@@ -390,13 +390,13 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         rules.monthly_probability(move_by_row),
         streams["move"].salt(m.step),
     )
-    event = fate == kernels.ABROAD_EVENT
+    event = fate == rule_kernels.ABROAD_EVENT
     if event.any():
         ev = ids[event]
         dest = pop.destination[ev].astype(np.int64)
         ev_rates = rates_by_row[dest + n_c * (pop.family_country[ev] >= 0)]
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
-        channel = kernels.choose(shares, streams["return"].uniform(ev, m.step, 1))
+        channel = rule_kernels.choose(shares, streams["return"].uniform(ev, m.step, 1))
         recovery = parameters(w.assets, tuple(f"recovery_{c}" for c in rules.CHANNELS))[channel] * (
             1.0 + m.lever.asset_return[dest]
         )
@@ -415,11 +415,11 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
             m.flows[f"returned_{name}"] += back.size
             m.flows["returned"] += back.size
             pop.log_event(back, m.step, "returned", pop.destination[back], k)
-    died = ids[fate == kernels.ABROAD_DIED]
+    died = ids[fate == rule_kernels.ABROAD_DIED]
     pop.set_state(died, S.RETIRED_OR_DEAD, m.step, how=1)
     m.flows["died_abroad"] += died.size
     pop.log_event(died, m.step, "died_abroad", pop.destination[died])
-    moves = fate == kernels.ABROAD_MOVES
+    moves = fate == rule_kernels.ABROAD_MOVES
     if moves.any():
         movers = ids[moves]
         planned = _destination_utility(pop, movers, m, np.zeros(movers.size, dtype=bool))
@@ -432,7 +432,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         m.lever.asset_confiscation + m.lever.trial_in_absentia
     ) * w.assets.confiscation_per_year
     if seize > 0:
-        rest = ids[fate >= kernels.ABROAD_MOVES]  # neither returned, tried nor dead
+        rest = ids[fate >= rule_kernels.ABROAD_MOVES]  # neither returned, tried nor dead
         dest_now = pop.destination[rest].astype(np.int64)
         rate = seize * m.countries.cooperation * (1.0 + m.lever.asset_return)  # by country
         remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
