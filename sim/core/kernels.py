@@ -417,6 +417,17 @@ def exposure_clock(
 
 
 # ------------------------------------------------------------------------ state bookkeeping
+@njit(cache=True, inline="always")
+def _enter_state(
+    state: np.ndarray, state_step: np.ndarray, counts: np.ndarray, i: int, new: int, step: int
+) -> None:
+    """Official ``i`` enters state ``new`` at ``step``; ``counts`` per state follow."""
+    counts[state[i]] -= 1
+    counts[new] += 1
+    state[i] = new
+    state_step[i] = step
+
+
 @njit(cache=True)
 def move_state(
     state: np.ndarray,
@@ -434,10 +445,7 @@ def move_state(
     """
     for j in range(ids.size):
         i = ids[j]
-        counts[state[i]] -= 1
-        counts[new] += 1
-        state[i] = new
-        state_step[i] = step
+        _enter_state(state, state_step, counts, i, new, step)
         if how_code >= 0:
             how[i] = how_code
 
@@ -464,10 +472,7 @@ def arrive_abroad(
     taken = np.empty(ids.size)
     for j in range(ids.size):
         i = ids[j]
-        counts[state[i]] -= 1
-        counts[abroad] += 1
-        state[i] = abroad
-        state_step[i] = step
+        _enter_state(state, state_step, counts, i, abroad, step)
         destination[i] = where[j]
         fled_step[i] = step
         taken[j] = share_taken * gains[i]
