@@ -11,7 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.core import rules
+from sim.core import rule_kernels, rules
 from sim.core.levers import NEVER, LeverMonth, Levers, compile_treaties
 from sim.core.rng import Stream
 from sim.scenario.schema import Scenario
@@ -85,11 +85,31 @@ class CountryStates:
         self.log_income = np.log(np.maximum(table.gdp_per_capita_usd, 100.0) / 10_000.0)
         self.distance_1000_km = table.distance_km / 1000.0
         self.log_hub_weight = np.log(table.hub_weight)
+        # rows of the fugitives' hazard table (transitions.abroad): each country without, then
+        # with, family abroad; the columns that never change, gathered once
+        both = np.concatenate([np.arange(n), np.arange(n)])
+        self.row_country = both
+        self.row_family_abroad = np.repeat([0.0, 1.0], n)
+        self.row_transit = self.is_region[both].astype(float)
+        self.row_fair_trial_objection = table.fair_trial_objection[both]
+        self.row_asylum_delay_years = table.asylum_appeal_delay_years[both]
+        self.row_death_penalty_abolished = table.death_penalty_abolished[both]
         # this run's own copy of the dated calendar: endogenous signing adds to it
         self.treaties = compile_treaties(scenario, table).copy()
         self.treaty_in_force = np.zeros(n, dtype=float)
         self.region_codes = _codes(table.region)
         self._lag = int(round(scenario.world.cooperation.ratification_years * 12))
+        c = scenario.world.cooperation
+        self._adjustment = float(rules.monthly_probability(c.adjustment_per_year))
+        self._cooperation_weights = np.array(
+            [
+                c.pledge_weight,
+                c.pressure_weight,
+                c.peer_weight,
+                c.legal_constraint_weight,
+                c.backlash_weight,
+            ]
+        )
 
     def update(self, step: int, lever: LeverMonth) -> None:
         """Country responses for one month: endogenous signing, treaties, cooperation."""
@@ -104,18 +124,19 @@ class CountryStates:
                 calendar.signed[idx[signs]] = step
                 calendar.in_force[idx[signs]] = step + self._lag
         self.refresh_treaties(step)
-        total = max(int(self.stock_abroad.sum()), 1)
-        target = rules.cooperation_target(
-            base=self.table.base_cooperation,
-            pledge=lever.pledge,
-            pressure=lever.diplomatic_pressure + lever.pursuit,
-            peer_mean=self.peer_mean(),
-            fair_trial_objection=self.table.fair_trial_objection,
-            coercion=lever.coercion,
-            fugitive_share=self.stock_abroad / total,
-            p=p,
+        # rules.cooperation_target and rules.cooperation_update, in one kernel (see there)
+        self.cooperation = rule_kernels.cooperation_step(
+            self.cooperation,
+            self.table.base_cooperation,
+            lever.pledge,
+            lever.diplomatic_pressure + lever.pursuit,
+            self.region_codes,
+            self.stock_abroad,
+            self.table.fair_trial_objection,
+            lever.coercion,
+            self._cooperation_weights,
+            self._adjustment,
         )
-        self.cooperation = rules.cooperation_update(self.cooperation, target, p)
 
     def treaty_status(self, steps: np.ndarray | int) -> np.ndarray:
         """Treaty in force at ``steps`` (see :meth:`TreatyCalendar.status`).
@@ -136,11 +157,12 @@ class CountryStates:
 
     def treaties_in_force(self) -> int:
         """Number of countries (not regions nor the rest of the world) with a treaty in force."""
-        return int(np.sum(self.treaty_in_force[self.sovereign] > 0))
+        return int(np.count_nonzero(self.treaty_in_force[self.sovereign] > 0))
 
     def mean_cooperation(self) -> float:
         """Unweighted mean cooperation of countries and regions (rest of world excluded)."""
-        return float(np.mean(self.cooperation[self.is_country]))
+        values = self.cooperation[self.is_country]
+        return float(values.sum()) / values.size  # as np.mean: its sum over its count
 
 
 def _codes(values: tuple[str, ...]) -> np.ndarray:

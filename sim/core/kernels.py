@@ -1,4 +1,7 @@
-"""Compiled kernels (numba) for the per-official work of each month.
+"""Compiled kernels (numba) for the per-official work of each month: draws and bookkeeping.
+
+Counter-based draws, entering officials and the retirement calendar, the corrupt pool's clocks
+and state changes; the kernels of the choice and world rules are in :mod:`sim.core.rule_kernels`.
 
 Every kernel is compiled once with ``cache=True``: numba writes the machine code to
 ``NUMBA_CACHE_DIR`` when set, else next to this file (``sim/core/__pycache__``), else to its
@@ -109,6 +112,40 @@ def uniform_ids(ids: np.ndarray, salt_: np.uint64) -> np.ndarray:
     return out
 
 
+@njit(cache=True)
+def uniform_rows(ids: np.ndarray, salts: np.ndarray) -> np.ndarray:
+    """Counter-based uniforms of ``ids`` for several salts (:func:`salt`), one row per salt.
+
+    Row ``r`` is :func:`uniform_ids` of ``ids`` and ``salts[r]``.
+    """
+    out = np.empty((salts.size, ids.size))
+    for r in range(salts.size):
+        for j in range(ids.size):
+            out[r, j] = uniform_one(ids[j], salts[r])
+    return out
+
+
+@njit(cache=True)
+def uniform_bands(
+    ids: np.ndarray, salt_: np.uint64, low: float, high: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Officials ``ids`` whose uniform (:func:`uniform_ids`) is below ``low``, and those with
+    ``low <= u < high``, each in the order of ``ids``."""
+    below = np.empty(ids.size, dtype=np.int64)
+    between = np.empty(ids.size, dtype=np.int64)
+    n_below = 0
+    n_between = 0
+    for j in range(ids.size):
+        u = uniform_one(ids[j], salt_)
+        if u < low:
+            below[n_below] = ids[j]
+            n_below += 1
+        elif u < high:
+            between[n_between] = ids[j]
+            n_between += 1
+    return below[:n_below].copy(), between[:n_between].copy()
+
+
 # ------------------------------------------------------------------------ careers
 @njit(cache=True)
 def gamma4_quantile(u: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -155,6 +192,96 @@ def gamma4_quantile(u: np.ndarray, z: np.ndarray) -> np.ndarray:
                 x = 0.5 * (lo + hi)
         out[j] = x
     return out
+
+
+@njit(cache=True)
+def near_whole_months(
+    career: np.ndarray, career_years: float, shape: float, served_u: np.ndarray, margin: float
+) -> np.ndarray:
+    """Careers whose whole months the fast quantile might get wrong (``career_quantile``).
+
+    ``months = career * career_years * 12 / shape``; a career is near when ``months``, or (if
+    ``served_u`` is not empty) ``served_u * max(months, 1)``, lies within ``margin`` (relative,
+    at least absolute) of a whole number.
+    """
+    near = np.empty(career.size, dtype=np.bool_)
+    for j in range(career.size):
+        months = career[j] * career_years * 12.0 / shape
+        near[j] = abs(months - np.rint(months)) <= margin * max(months, 1.0)
+        if served_u.size > 0:
+            served = served_u[j] * max(months, 1.0)
+            near[j] |= abs(served - np.rint(served)) <= margin * max(served, 1.0)
+    return near
+
+
+@njit(cache=True)
+def enter_officials(
+    first: int,
+    draws: np.ndarray,
+    luck: np.ndarray,
+    career: np.ndarray,
+    step: int,
+    initial: bool,
+    constants: np.ndarray,
+    rank_bounds: np.ndarray,
+    rank_multiplier: np.ndarray,
+    columns: tuple,
+    exit_head: np.ndarray,
+    exit_next: np.ndarray,
+    pool: tuple,
+    pool_n: int,
+    gains_index: np.ndarray,
+    offset: int,
+) -> np.ndarray:
+    """Fill the rows of officials ``first, first + 1, ...`` as they enter (``population._add``).
+
+    ``draws`` holds their population-stream uniforms k = 0, 1 (rank, corrupt) and, for initial
+    officials, k = 4 (share of the career already served) in rows 0, 1, 2; ``luck`` is
+    ``exp(gains_sigma * normal)`` and ``career`` the Gamma quantile, both from numpy/scipy.
+    ``constants`` are ``(share_corrupt, gains_usd_per_month, career_years, career_shape,
+    max_tenure_months)``; ``columns`` the population's ``(rank, corrupt, gains_rate,
+    entry_step, exit_step, state_step)``. Files each under its exit step (:func:`push_exits`)
+    and returns the ids of the corrupt ones, in increasing order. These join the corrupt pool
+    after its ``pool_n`` entries: ``pool`` is its ``(ids, rate, base, exposure_hazard,
+    family_hazard)``, with ``base`` the ``gains_index`` at the entry month (position ``offset +
+    entry``) and hazards at zero; the caller adds their thresholds and counts them.
+    """
+    share_corrupt, per_month, career_years, shape, max_tenure = constants
+    rank, corrupt, gains_rate, entry_step, exit_step, state_step = columns
+    pool_ids, pool_rate, pool_base, exposure_hazard, family_hazard = pool
+    n = career.size
+    new = np.empty(n, dtype=np.int64)
+    n_new = 0
+    for j in range(n):
+        i = first + j
+        r = 0
+        for b in rank_bounds:  # np.searchsorted(rank_bounds, u, "right"), capped at 3
+            if b <= draws[0, j]:
+                r += 1
+        r = min(r, 3)
+        rank[i] = r
+        corrupt[i] = draws[1, j] < share_corrupt
+        gains_rate[i] = per_month * rank_multiplier[r] * luck[j]
+        months = max(career[j] * career_years * 12.0 / shape, 1.0)
+        served = min(draws[2, j] * months, max_tenure) if initial else 0.0
+        entry = -np.int64(served) if initial else np.int64(step)
+        exit_ = max(entry + np.int64(months), step + 1)
+        entry_step[i] = entry
+        exit_step[i] = exit_
+        state_step[i] = step
+        if 0 <= exit_ < exit_head.size:
+            exit_next[i] = exit_head[exit_]
+            exit_head[exit_] = i
+        if corrupt[i]:
+            q = pool_n + n_new
+            pool_ids[q] = i
+            pool_rate[q] = gains_rate[i]
+            pool_base[q] = gains_index[offset + entry_step[i]]
+            exposure_hazard[q] = 0.0
+            family_hazard[q] = 0.0
+            new[n_new] = i
+            n_new += 1
+    return new[:n_new].copy()
 
 
 # ------------------------------------------------------------------------ retirement calendar
@@ -290,6 +417,17 @@ def exposure_clock(
 
 
 # ------------------------------------------------------------------------ state bookkeeping
+@njit(cache=True, inline="always")
+def _enter_state(
+    state: np.ndarray, state_step: np.ndarray, counts: np.ndarray, i: int, new: int, step: int
+) -> None:
+    """Official ``i`` enters state ``new`` at ``step``; ``counts`` per state follow."""
+    counts[state[i]] -= 1
+    counts[new] += 1
+    state[i] = new
+    state_step[i] = step
+
+
 @njit(cache=True)
 def move_state(
     state: np.ndarray,
@@ -307,12 +445,40 @@ def move_state(
     """
     for j in range(ids.size):
         i = ids[j]
-        counts[state[i]] -= 1
-        counts[new] += 1
-        state[i] = new
-        state_step[i] = step
+        _enter_state(state, state_step, counts, i, new, step)
         if how_code >= 0:
             how[i] = how_code
+
+
+@njit(cache=True)
+def arrive_abroad(
+    ids: np.ndarray,
+    where: np.ndarray,
+    step: int,
+    share_taken: float,
+    columns: tuple,
+    counts: np.ndarray,
+    abroad: int,
+    fled_to: np.ndarray,
+) -> np.ndarray:
+    """Officials ``ids`` (distinct) reach destinations ``where`` at ``step`` (``transitions.flee``).
+
+    As :func:`move_state` into state ``abroad`` (no ``how``), then each one's destination, month
+    of flight and assets taken (``share_taken`` times its gains); ``fled_to`` counts arrivals
+    by country. ``columns`` is the population's ``(state, state_step, destination, fled_step,
+    gains_usd, assets_taken_usd)``. Returns the assets taken, aligned with ``ids``.
+    """
+    state, state_step, destination, fled_step, gains, assets_taken = columns
+    taken = np.empty(ids.size)
+    for j in range(ids.size):
+        i = ids[j]
+        _enter_state(state, state_step, counts, i, abroad, step)
+        destination[i] = where[j]
+        fled_step[i] = step
+        taken[j] = share_taken * gains[i]
+        assets_taken[i] = taken[j]
+        fled_to[where[j]] += 1
+    return taken
 
 
 @njit(cache=True)
@@ -336,3 +502,29 @@ def members(
                 ready[n_ready] = i
                 n_ready += 1
     return kept[:n_kept].copy(), ready[:n_ready].copy()
+
+
+@njit(cache=True)
+def stock_abroad(
+    ids: np.ndarray,
+    state: np.ndarray,
+    abroad: int,
+    destination: np.ndarray,
+    treaty_in_force: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """Fugitives abroad by host country, and how many live where no treaty is in force.
+
+    Counts the ``ids`` (distinct) whose ``state`` is ``abroad`` by their ``destination``
+    (``np.bincount`` over ``treaty_in_force.size`` countries), and the sum of those counts over
+    countries whose ``treaty_in_force`` is 0.
+    """
+    stock = np.zeros(treaty_in_force.size, dtype=np.int64)
+    for j in range(ids.size):
+        i = ids[j]
+        if state[i] == abroad:
+            stock[destination[i]] += 1
+    treaty_free = 0
+    for c in range(stock.size):
+        if treaty_in_force[c] == 0:
+            treaty_free += stock[c]
+    return stock, treaty_free

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from mesa.agent import AgentSet
 
-from sim.core import rules, transitions
+from sim.core import kernels, rules, transitions
 from sim.core.agents import CountryAgent, CountryStates, StateAgent
 from sim.core.levers import compile_levers
 from sim.core.metrics import FLOWS, STOCKS
@@ -72,7 +72,7 @@ class FlightModel(mesa.Model):
         self.country_states = CountryStates(self.table, scenario, self.streams["treaty"])
         for i in range(len(self.table)):
             CountryAgent(self, self.country_states, i)
-        StateAgent(self, self.levers)
+        self._state_agent = StateAgent(self, self.levers)  # also in Mesa's registry
         first = scenario.start_month - MAX_TENURE_MONTHS
         self.officials = OfficialPopulation(
             scenario,
@@ -119,7 +119,7 @@ class FlightModel(mesa.Model):
         5. Record flows and stocks; after the last month, stop (``running = False``).
         """
         t = self.steps - 1  # Mesa counts this call before running it: month t is call t + 1
-        state = self.state_agent
+        state = self._state_agent  # Mesa's agents_by_type builds a dict on every call
         state.set_step(t)
         lever = state.current
         self.country_states.update(t, lever)
@@ -140,8 +140,9 @@ class FlightModel(mesa.Model):
     def _record(self, t: int, flows: dict[str, float], month: transitions.Month) -> None:
         """Store month ``t``: everything counted in simulated agents is kept in real officials."""
         pop, cs, s = self.officials, self.country_states, self.scale
-        abroad = pop.abroad_ids[pop.state[pop.abroad_ids] == S.ABROAD]
-        stock = np.bincount(pop.destination[abroad], minlength=len(self.table))
+        stock, treaty_free = kernels.stock_abroad(
+            pop.abroad_ids, pop.state, int(S.ABROAD), pop.destination, cs.treaty_in_force
+        )
         cs.stock_abroad = stock
         self.country_stock[t] = to_officials(stock, s)
         self.country_fled_to[t] = to_officials(month.fled_to, s)
@@ -149,7 +150,6 @@ class FlightModel(mesa.Model):
         self.country_cooperation[t] = cs.cooperation
         self.country_treaty[t] = cs.treaty_in_force.astype(np.int8)
         states = pop.counts
-        treaty_free = np.sum(stock * (cs.treaty_in_force == 0))
         row = {k: to_officials(v, s) for k, v in flows.items()}
         row.update(
             in_office=float(to_officials(states[S.IN_OFFICE], s)),

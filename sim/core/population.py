@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import gammaincinv, ndtri
 
 from sim.core import kernels, rules
-from sim.core.rng import Streams
+from sim.core.rng import Streams, to_normal
 from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
 from sim.world.dates import iso_month
@@ -92,10 +92,16 @@ class CorruptPool:
         for name in self.FIELDS[1:]:
             setattr(self, name, np.zeros(capacity))
 
-    def append(self, **columns: np.ndarray) -> None:
-        k = columns["ids"].size
-        for name in self.FIELDS:
-            getattr(self, name)[self.n : self.n + k] = columns.get(name, 0.0)
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """``(ids, rate, base, exposure_hazard, family_hazard)`` at full capacity, for
+        :func:`kernels.enter_officials`, which writes new entries after the first ``n``."""
+        return self.ids, self.rate, self.base, self.exposure_hazard, self.family_hazard
+
+    def extend(self, exposure_threshold: np.ndarray, family_threshold: np.ndarray) -> None:
+        """Count the entries written after the first ``n``, with their clocks' thresholds."""
+        k = exposure_threshold.size
+        self.exposure_threshold[self.n : self.n + k] = exposure_threshold
+        self.family_threshold[self.n : self.n + k] = family_threshold
         self.n += k
 
     def view(self, name: str) -> np.ndarray:
@@ -139,23 +145,27 @@ class EventLog:
                 "country": np.zeros(0, dtype=np.int16),
                 "how": np.zeros(0, dtype=np.int8),
             }
-        sizes = np.array([part[0].size for part in self.parts], dtype=np.int64)
+        ids, step, event, country, how = zip(*self.parts, strict=True)
+        sizes = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         ends = np.cumsum(sizes)
 
-        def column(values: list, dtype) -> np.ndarray:
+        def column(values: tuple, dtype) -> np.ndarray:
             """Concatenate per-event values; a scalar stands for its whole event."""
-            arrays = [j for j, v in enumerate(values) if isinstance(v, np.ndarray)]
-            scalars = [0 if isinstance(v, np.ndarray) else v for v in values]
+            arrays = [j for j, v in enumerate(values) if type(v) is np.ndarray]
+            if not arrays:
+                return np.repeat(np.asarray(values, dtype=dtype), sizes)
+            scalars = list(values)
+            for j in arrays:
+                scalars[j] = 0
             out = np.repeat(np.asarray(scalars, dtype=dtype), sizes)
             for j in arrays:
                 out[ends[j] - sizes[j] : ends[j]] = values[j]
             return out
 
-        ids, step, event, country, how = (list(c) for c in zip(*self.parts, strict=True))
         return {
             "official_id": np.concatenate(ids),
-            "step": column(step, np.int32),
-            "event": column(event, np.int8),
+            "step": np.repeat(np.asarray(step, dtype=np.int32), sizes),  # always scalars
+            "event": np.repeat(np.asarray(event, dtype=np.int8), sizes),
             "country": column(country, np.int16),
             "how": column(how, np.int8),
         }
@@ -184,17 +194,11 @@ def career_quantile(
     if CAREER_SHAPE != 4.0:
         return gammaincinv(CAREER_SHAPE, u)
     career = kernels.gamma4_quantile(u, ndtri(u))
-    months = career * career_years * 12.0 / CAREER_SHAPE
-    near = _near_whole(months)
-    if served_u is not None:
-        near |= _near_whole(served_u * np.maximum(months, 1.0))
-    if np.any(near):
+    served = np.zeros(0) if served_u is None else served_u
+    near = kernels.near_whole_months(career, career_years, CAREER_SHAPE, served, WHOLE_MONTH_MARGIN)
+    if near.any():
         career[near] = gammaincinv(CAREER_SHAPE, u[near])
     return career
-
-
-def _near_whole(values: np.ndarray) -> np.ndarray:
-    return np.abs(values - np.rint(values)) <= WHOLE_MONTH_MARGIN * np.maximum(values, 1.0)
 
 
 def entry_schedule(scenario: Scenario) -> tuple[int, np.ndarray]:
@@ -259,7 +263,23 @@ class OfficialPopulation:
         self.abroad_ids = np.zeros(0, dtype=np.int64)
         self.log = EventLog.empty() if scenario.run.event_log else None
         self._rank_bounds = np.cumsum(self.world.population.rank_shares)
-        self._rank_multiplier = np.asarray(self.world.corruption.rank_gain_multiplier)
+        self._rank_multiplier = np.asarray(self.world.corruption.rank_gain_multiplier, dtype=float)
+        cor, pop = self.world.corruption, self.world.population
+        self._entry_constants = np.array(
+            [
+                cor.share_corrupt,
+                cor.gains_usd_per_month,
+                pop.career_years,
+                CAREER_SHAPE,
+                MAX_TENURE_MONTHS,
+            ],
+            dtype=float,
+        )
+        draw = streams["population"]
+        self._entry_salts = np.array([draw.salt(0, k) for k in range(5)], dtype=np.uint64)
+        self._threshold_salts = np.array(
+            [streams["exposure"].salt(0), streams["family"].salt(0)], dtype=np.uint64
+        )
         self._add(n0, step=0, initial=True)
 
     # ------------------------------------------------------------------ entry and retirement
@@ -268,45 +288,45 @@ class OfficialPopulation:
             return
         first = self.n
         ids = np.arange(first, first + count, dtype=np.int64)
-        new_rows = slice(first, first + count)
         self.n += count
         pop, cor = self.world.population, self.world.corruption
-        # the population stream's draws k = 0..4 at month 0 (k = 4 only for initial officials),
-        # one row at a time: the initial population is large and each row is a full array
-        draw = self.streams["population"]
-        rank = np.minimum(np.searchsorted(self._rank_bounds, draw.uniform(ids, 0, 0), "right"), 3)
-        self.rank[new_rows] = rank
-        self.corrupt[new_rows] = draw.uniform(ids, 0, 1) < cor.share_corrupt
-        multiplier = self._rank_multiplier[self.rank[new_rows]]
-        self.gains_rate[new_rows] = (
-            cor.gains_usd_per_month * multiplier * np.exp(cor.gains_sigma * draw.normal(ids, 0, 2))
+        # the population stream's draws k = 0..4 at month 0 (k = 4 only for initial officials):
+        # rank, corrupt, gains, career, share of the career already served
+        u = kernels.uniform_rows(ids, self._entry_salts if initial else self._entry_salts[:4])
+        luck = np.exp(cor.gains_sigma * to_normal(u[2]))
+        served_u = u[4] if initial else None
+        career = career_quantile(np.clip(u[3], 1e-12, 1 - 1e-12), pop.career_years, served_u)
+        # the rows' arithmetic and bookkeeping (rank, gains rate, entry and exit, calendar)
+        new = kernels.enter_officials(
+            first,
+            u[[0, 1, 4]] if initial else u[:2],
+            luck,
+            career,
+            step,
+            initial,
+            self._entry_constants,
+            self._rank_bounds,
+            self._rank_multiplier,
+            (
+                self.rank,
+                self.corrupt,
+                self.gains_rate,
+                self.entry_step,
+                self.exit_step,
+                self.state_step,
+            ),
+            self.exit_head,
+            self.exit_next,
+            self.pool.columns(),
+            self.pool.n,
+            self.gains_index,
+            self.offset,
         )
-        served_u = draw.uniform(ids, 0, 4) if initial else None
-        career = career_quantile(
-            np.clip(draw.uniform(ids, 0, 3), 1e-12, 1 - 1e-12), pop.career_years, served_u
-        )
-        career_months = np.maximum(career * pop.career_years * 12.0 / CAREER_SHAPE, 1.0)
-        if initial:
-            served = np.minimum(served_u * career_months, MAX_TENURE_MONTHS)
-            entry = -served.astype(np.int64)
-        else:
-            entry = np.full(count, step, dtype=np.int64)
-        exit_ = np.maximum(entry + career_months.astype(np.int64), step + 1)
-        self.entry_step[new_rows] = entry
-        self.exit_step[new_rows] = exit_
-        kernels.push_exits(self.exit_head, self.exit_next, ids, exit_)
-        self.state_step[new_rows] = step
         self.counts[S.IN_OFFICE] += count
-        new = ids[self.corrupt[new_rows]]
         # integrated-hazard clocks: an event happens when the cumulative hazard passes an Exp(1)
         # threshold drawn once per official (exact for piecewise-constant monthly hazards)
-        self.pool.append(
-            ids=new,
-            rate=self.gains_rate[new],
-            base=self.gains_index[self.offset + self.entry_step[new]],
-            exposure_threshold=-np.log1p(-self.streams["exposure"].uniform(new, 0)),
-            family_threshold=-np.log1p(-self.streams["family"].uniform(new, 0)),
-        )
+        thresholds = -np.log1p(-kernels.uniform_rows(new, self._threshold_salts))
+        self.pool.extend(thresholds[0], thresholds[1])
 
     def corrupt_month(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The corrupt pool at ``step``, aligned with ``pool.ids``; compacts it when many left.
@@ -346,9 +366,10 @@ class OfficialPopulation:
 
         Keeps the per-state ``counts`` in step with the ``state`` array.
         """
-        kernels.move_state(
-            self.state, self.state_step, self.how, self.counts, ids, int(state), step, how
-        )
+        if ids.size:
+            kernels.move_state(
+                self.state, self.state_step, self.how, self.counts, ids, int(state), step, how
+            )
 
     def current_gains(self, ids: np.ndarray, step: int) -> np.ndarray:
         """Illicit gains accumulated in office up to ``step`` (US$ of the month)."""

@@ -52,9 +52,11 @@ class Stream:
         Returns:
             float64 array of the shape of ``ids``.
         """
+        salt = kernels.salt(self.key, month, k)
+        if type(ids) is np.ndarray and ids.ndim == 1 and ids.dtype == np.int64:
+            return kernels.uniform_ids(ids, salt)  # the common case, without copies or reshapes
         ids = np.asarray(ids, dtype=np.int64)
-        u = kernels.uniform_ids(ids.ravel(), kernels.salt(self.key, month, k))
-        return u.reshape(ids.shape)
+        return kernels.uniform_ids(ids.ravel(), salt).reshape(ids.shape)
 
     def salt(self, month: int, k: int = 0) -> np.uint64:
         """This stream's hash input common to all ids at ``(month, k)``, for compiled kernels."""

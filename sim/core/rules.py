@@ -64,9 +64,9 @@ def family_abroad_rate(
 
 def softmax(utility: np.ndarray, axis: int = -1) -> np.ndarray:
     """Row-wise multinomial-logit probabilities, numerically stable."""
-    shifted = utility - np.max(utility, axis=axis, keepdims=True)
+    shifted = utility - utility.max(axis=axis, keepdims=True)
     weights = np.exp(shifted)
-    return weights / np.sum(weights, axis=axis, keepdims=True)
+    return weights / weights.sum(axis=axis, keepdims=True)
 
 
 def choose(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -201,8 +201,8 @@ def destination_utility(
 
 def logsum(utility: np.ndarray) -> np.ndarray:
     """Expected maximum utility of a logit choice set (the inclusive value), per row."""
-    top = np.max(utility, axis=1)
-    return top + np.log(np.sum(np.exp(utility - top[:, None]), axis=1))
+    top = utility.max(axis=1)
+    return top + np.log(np.exp(utility - top[:, None]).sum(axis=1))
 
 
 def return_rates(

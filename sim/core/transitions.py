@@ -9,16 +9,42 @@ Flows are counted in simulated agents; the recorder converts them to real offici
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from pydantic import BaseModel
 
-from sim.core import kernels, rules
+from sim.core import kernels, rule_kernels, rules
 from sim.core.agents import CountryStates
 from sim.core.levers import LeverMonth
 from sim.core.metrics import empty_flows
 from sim.core.population import OfficialPopulation, to_officials
 from sim.core.population import OfficialState as S
 from sim.world.countries import CountryTable
+
+RETURN_PARAMETERS = (
+    "persuasion_per_year",
+    "deportation_per_year",
+    "extradition_per_year",
+    "prosecution_per_year",
+    "surrender_per_year",
+    "family_in_china_effect",
+    "leniency_effect",
+    "asylum_delay_effect",
+    "death_penalty_assurance",
+)
+"""The return parameters :func:`rule_kernels.return_rates_by_row` reads, in its order."""
+DESTINATION_TERMS = (
+    "treaty",
+    "cooperation",
+    "diaspora",
+    "income",
+    "death_penalty_abolished",
+    "network",
+    "investor_visa",
+    "distance_per_1000_km",
+)
+"""The destination parameters :func:`rule_kernels.destination_terms` reads, in its order."""
 
 
 @dataclass
@@ -36,6 +62,21 @@ class Month:
     flows: dict[str, float]
     fled_to: np.ndarray
     returned_from: np.ndarray
+
+
+@lru_cache(maxsize=64)
+def parameters(p: BaseModel, names: tuple[str, ...]) -> np.ndarray:
+    """Parameters ``names`` of the parameter set ``p``, as an array the kernels read.
+
+    Computed once per parameter set (sets are immutable); callers must not write to it.
+    """
+    return np.array([getattr(p, name) for name in names], dtype=float)
+
+
+@lru_cache(maxsize=64)
+def monthly(rate_per_year: float) -> float:
+    """:func:`rules.monthly_probability` of a constant yearly rate, computed once per rate."""
+    return float(rules.monthly_probability(rate_per_year))
 
 
 def new_month(
@@ -59,7 +100,18 @@ def new_month(
         table=countries.table,
         countries=countries,
         view=view,
-        terms=rules.destination_country_terms(view, p),
+        terms=rule_kernels.destination_terms(  # rules.destination_country_terms, see the kernel
+            view.treaty_in_force,
+            view.cooperation,
+            view.log_diaspora,
+            view.log_income,
+            view.death_penalty_abolished,
+            view.log_network,
+            view.log_hub_weight,
+            view.investor_visa,
+            view.distance_1000_km,
+            parameters(p, DESTINATION_TERMS),
+        ),
         logsum_reference=logsum_reference,
         flows=empty_flows(),
         fled_to=np.zeros(n_c, dtype=np.int64),
@@ -86,20 +138,39 @@ def country_view(states: CountryStates, scale: int) -> rules.CountryState:
 
 def _hasty(pop: OfficialPopulation, ids: np.ndarray, step: int) -> np.ndarray:
     """Escapes without family abroad are hasty with probability ``hasty_share``."""
-    u = pop.streams["hasty"].uniform(ids, step)
-    return (pop.family_country[ids] < 0) & (u < pop.world.destination.hasty_share)
+    salt = pop.streams["hasty"].salt(step)
+    return rule_kernels.hasty(ids, pop.family_country, salt, pop.world.destination.hasty_share)
+
+
+def _destination_utility(
+    pop: OfficialPopulation, ids: np.ndarray, m: Month, hasty: np.ndarray
+) -> np.ndarray:
+    """:func:`rules.destination_utility` of officials ``ids``, by its kernel (exact)."""
+    p = pop.world.destination
+    base, planned, distance = m.terms
+    return rule_kernels.destination_utility(
+        pop.family_country[ids],
+        hasty.astype(bool),
+        base,
+        planned,
+        distance,
+        m.view.neighbour,
+        parameters(p, ("hasty_distance_multiplier", "hasty_neighbour", "family_abroad")),
+    )
 
 
 def _choose_destination(
-    pop: OfficialPopulation, ids: np.ndarray, m: Month, hasty: np.ndarray, k: int, exclude=None
+    pop: OfficialPopulation, ids: np.ndarray, m: Month, utility: np.ndarray, k: int, exclude=None
 ) -> np.ndarray:
-    utility = rules.destination_utility(
-        m.view, pop.family_country[ids], hasty, pop.world.destination, m.terms
-    )
+    """Destinations of ``ids`` by their ``utility`` rows (:func:`_destination_utility`).
+
+    ``exclude`` (one country per official, optional) is ruled out; ``utility`` is changed then.
+    The choice is :func:`rules.choose` (as :func:`rule_kernels.choose`) of :func:`rules.softmax`.
+    """
     if exclude is not None:
         utility[np.arange(ids.size), exclude] = -np.inf
     probs = rules.softmax(utility)
-    return rules.choose(probs, pop.streams["destination"].uniform(ids, m.step, k))
+    return rule_kernels.choose(probs, pop.streams["destination"].uniform(ids, m.step, k))
 
 
 def family_moves(pop: OfficialPopulation, m: Month, alive: np.ndarray, ratio: np.ndarray) -> None:
@@ -125,14 +196,21 @@ def family_moves(pop: OfficialPopulation, m: Month, alive: np.ndarray, ratio: np
     moving = ids[hits]
     if moving.size == 0:
         return
-    where = _choose_destination(pop, moving, m, np.zeros(moving.size, dtype=bool), k=2)
+    planned = _destination_utility(pop, moving, m, np.zeros(moving.size, dtype=bool))
+    where = _choose_destination(pop, moving, m, planned, k=2)
     pop.family_country[moving] = where
     m.flows["family_moved_abroad"] += moving.size
     pop.log_event(moving, m.step, "family_moved_abroad", where)
 
 
-def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
-    """Officials try to leave: some are caught at the border, the rest reach a destination."""
+def flee(
+    pop: OfficialPopulation, ids: np.ndarray, m: Month, utility: np.ndarray | None = None
+) -> None:
+    """Officials try to leave: some are caught at the border, the rest reach a destination.
+
+    ``utility``: the officials' destination utilities when the caller has them (rows aligned
+    with ``ids``, hasty escapes as :func:`_hasty` draws them this month); else computed here.
+    """
     if ids.size == 0:
         return
     d = pop.world.decision
@@ -146,16 +224,31 @@ def flee(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> None:
     gone = ids[~stopped]
     if gone.size == 0:
         return
-    where = _choose_destination(pop, gone, m, _hasty(pop, gone, m.step), k=0)
-    pop.set_state(gone, S.ABROAD, m.step)
-    pop.destination[gone] = where
-    pop.fled_step[gone] = m.step
-    taken = pop.world.assets.share_taken * pop.gains_usd[gone]
-    pop.assets_taken_usd[gone] = taken
+    if utility is None:
+        utility = _destination_utility(pop, gone, m, _hasty(pop, gone, m.step))
+    else:
+        utility = utility[~stopped]
+    where = _choose_destination(pop, gone, m, utility, k=0)
+    taken = kernels.arrive_abroad(
+        gone,
+        where,
+        m.step,
+        pop.world.assets.share_taken,
+        (
+            pop.state,
+            pop.state_step,
+            pop.destination,
+            pop.fled_step,
+            pop.gains_usd,
+            pop.assets_taken_usd,
+        ),
+        pop.counts,
+        int(S.ABROAD),
+        m.fled_to,
+    )
     pop.abroad_ids = np.concatenate([pop.abroad_ids, gone])
     m.flows["fled_abroad"] += gone.size
     m.flows["assets_taken_usd"] += float(taken.sum())
-    m.fled_to += np.bincount(where, minlength=m.fled_to.size)
     pop.log_event(gone, m.step, "fled_abroad", where)
 
 
@@ -186,24 +279,27 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     ids, gains = ids[hit], gains[hit]
     if ids.size == 0:
         return
-    family = (pop.family_country[ids] >= 0).astype(float)
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
-    utility = rules.destination_utility(
-        m.view, pop.family_country[ids], _hasty(pop, ids, m.step), w.destination, m.terms
+    utility = _destination_utility(pop, ids, m, _hasty(pop, ids, m.step))
+    d, lever = w.decision, m.lever
+    # rules.response_probabilities and rules.choose, with numpy's log and exp (see the kernels)
+    log_gains = np.log(np.maximum(gains, 1.0) / w.exposure.reference_gains_usd)
+    shifted = rule_kernels.response_shifted(
+        log_gains,
+        ids,
+        pop.rank,
+        pop.family_country,
+        rules.logsum(utility) - m.logsum_reference,
+        d.leniency_stay * lever.leniency,
+        parameters(d, ("hide_constant", "hide_gains", "hide_rank")),
+        parameters(d, ("flee_constant", "flee_gains", "flee_family_abroad", "flee_destinations")),
+        d.exit_control_deterrence * lever.exit_controls,
+        d.naked_rule_deterrence * lever.naked_official_rules,
     )
-    probs = rules.response_probabilities(
-        gains_usd=gains,
-        rank=pop.rank[ids].astype(float),
-        family_abroad=family,
-        destinations_logsum=rules.logsum(utility) - m.logsum_reference,
-        exit_controls=m.lever.exit_controls,
-        naked_rules=m.lever.naked_official_rules,
-        leniency=m.lever.leniency,
-        reference_gains_usd=w.exposure.reference_gains_usd,
-        p=w.decision,
+    choice = rule_kernels.choose_normalized(
+        np.exp(shifted), pop.streams["response"].uniform(ids, m.step)
     )
-    choice = rules.choose(probs, pop.streams["response"].uniform(ids, m.step))
     stay, hide = ids[choice == rules.STAY], ids[choice == rules.HIDE]
     pop.set_state(stay, S.INVESTIGATED, m.step)
     pop.investigated_ids = np.concatenate([pop.investigated_ids, stay])
@@ -213,7 +309,8 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     pop.missing_ids = np.concatenate([pop.missing_ids, hide])
     m.flows["went_missing"] += hide.size
     pop.log_event(hide, m.step, "went_missing")
-    flee(pop, ids[choice == rules.FLEE], m)
+    fleeing = choice == rules.FLEE
+    flee(pop, ids[fleeing], m, utility[fleeing])  # the same utilities: same officials, month
 
 
 def investigations(pop: OfficialPopulation, m: Month) -> None:
@@ -225,14 +322,20 @@ def investigations(pop: OfficialPopulation, m: Month) -> None:
     if ids.size == 0:
         return
     h = pop.world.home
-    u = pop.streams["investigation"].uniform(ids, m.step)
-    p_close = -np.expm1(-1.0 / h.investigation_months)
-    p_flee = float(rules.monthly_probability(h.late_flight_per_year))
-    closed = ids[u < p_close]
+    p_close = _closing(h.investigation_months)
+    p_flee = monthly(h.late_flight_per_year)
+    salt = pop.streams["investigation"].salt(m.step)
+    closed, late = kernels.uniform_bands(ids, salt, p_close, p_close + p_flee)
     pop.set_state(closed, S.SANCTIONED_AT_HOME, m.step)
     m.flows["sanctioned_at_home"] += closed.size
     pop.log_event(closed, m.step, "sanctioned_at_home")
-    flee(pop, ids[(u >= p_close) & (u < p_close + p_flee)], m)
+    flee(pop, late, m)
+
+
+@lru_cache(maxsize=64)
+def _closing(investigation_months: float) -> float:
+    """Monthly probability that an investigation closes, for a mean duration in months."""
+    return -np.expm1(-1.0 / investigation_months)
 
 
 def home_capture(pop: OfficialPopulation, m: Month) -> None:
@@ -242,7 +345,7 @@ def home_capture(pop: OfficialPopulation, m: Month) -> None:
     if ids.size == 0:
         return
     p = rules.home_capture_probability(m.lever.campaign, m.lever.pursuit, pop.world.home)
-    caught = ids[pop.streams["capture"].uniform(ids, m.step) < p]
+    caught, _ = kernels.uniform_bands(ids, pop.streams["capture"].salt(m.step), p, p)
     pop.set_state(caught, S.CAUGHT, m.step, how=0)
     m.flows["caught_home"] += caught.size
     pop.log_event(caught, m.step, "caught_home")
@@ -255,38 +358,50 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     if ids.size == 0:
         return
     w, t = pop.world, m.table
-    dest = pop.destination[ids].astype(np.int64)
-    asset_return = m.lever.asset_return[dest]
     # Hazards depend on the official only through the host and family abroad: computed for each
     # (family abroad, country) pair and read by row; the same numbers, element by element.
-    n_c = len(t)
-    both = np.concatenate([np.arange(n_c), np.arange(n_c)])
-    rates_by_row = rules.return_rates(
-        treaty_in_force=m.countries.treaty_in_force[both],
-        cooperation=m.countries.cooperation[both],
-        fair_trial_objection=t.fair_trial_objection[both],
-        asylum_delay_years=t.asylum_appeal_delay_years[both],
-        death_penalty_abolished=t.death_penalty_abolished[both],
-        family_abroad=np.repeat([0.0, 1.0], n_c),
-        pursuit=m.lever.pursuit,
-        persuasion_program=m.lever.persuasion_program,
-        leniency=m.lever.leniency,
-        legal_assistance=m.lever.legal_assistance[both],
-        p=w.returns,
+    n_c, cs, r, lever = len(t), m.countries, w.returns, m.lever
+    dd = w.destination
+    rates_by_row, total_by_row, move_by_row = rule_kernels.return_rates_by_row(  # see the rules
+        cs.row_country,
+        cs.treaty_in_force,
+        cs.cooperation,
+        lever.legal_assistance,
+        cs.row_fair_trial_objection,
+        cs.row_asylum_delay_years,
+        cs.row_death_penalty_abolished,
+        cs.row_family_abroad,
+        cs.row_transit,
+        np.array([lever.pursuit, lever.persuasion_program, lever.leniency]),
+        parameters(r, RETURN_PARAMETERS),
+        parameters(
+            dd, ("move_on_threshold_per_year", "move_on_per_year", "transit_move_on_per_year")
+        ),
     )
-    total_by_row = rates_by_row.sum(axis=1)
-    row = dest + n_c * (pop.family_country[ids] >= 0)
-    stream = pop.streams["return"]
-    event = stream.uniform(ids, m.step, 0) < rules.monthly_probability(total_by_row)[row]
-    if np.any(event):
-        ev, ev_rates = ids[event], rates_by_row[row[event]]
+    streams = pop.streams
+    fate = rule_kernels.abroad_fates(
+        ids,
+        pop.destination,
+        pop.family_country,
+        rules.monthly_probability(total_by_row),
+        streams["return"].salt(m.step, 0),
+        monthly(w.returns.death_per_year),
+        streams["death"].salt(m.step),
+        rules.monthly_probability(move_by_row),
+        streams["move"].salt(m.step),
+    )
+    event = fate == rule_kernels.ABROAD_EVENT
+    if event.any():
+        ev = ids[event]
+        dest = pop.destination[ev].astype(np.int64)
+        ev_rates = rates_by_row[dest + n_c * (pop.family_country[ev] >= 0)]
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
-        channel = rules.choose(shares, stream.uniform(ev, m.step, 1))
-        recovery = np.array([getattr(w.assets, f"recovery_{c}") for c in rules.CHANNELS])[
-            channel
-        ] * (1.0 + asset_return[event])
+        channel = rule_kernels.choose(shares, streams["return"].uniform(ev, m.step, 1))
+        recovery = parameters(w.assets, tuple(f"recovery_{c}" for c in rules.CHANNELS))[channel] * (
+            1.0 + m.lever.asset_return[dest]
+        )
         _recover(pop, ev, np.minimum(recovery, 1.0), m)
-        m.returned_from += np.bincount(dest[event], minlength=m.returned_from.size)
+        m.returned_from += np.bincount(dest, minlength=m.returned_from.size)
         prosecution = rules.CHANNELS.index("prosecution")
         tried = ev[channel == prosecution]
         pop.set_state(tried, S.PROSECUTED_ABROAD, m.step, how=prosecution)
@@ -300,21 +415,15 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
             m.flows[f"returned_{name}"] += back.size
             m.flows["returned"] += back.size
             pop.log_event(back, m.step, "returned", pop.destination[back], k)
-    rest, rest_row, rest_dest = ids[~event], row[~event], dest[~event]
-    dies = pop.streams["death"].uniform(rest, m.step) < rules.monthly_probability(
-        w.returns.death_per_year
-    )
-    pop.set_state(rest[dies], S.RETIRED_OR_DEAD, m.step, how=1)
-    m.flows["died_abroad"] += int(dies.sum())
-    pop.log_event(rest[dies], m.step, "died_abroad", pop.destination[rest[dies]])
-    rest, rest_row, rest_dest = rest[~dies], rest_row[~dies], rest_dest[~dies]
-    transit = m.countries.is_region[both].astype(float)
-    p_move = rules.move_on_probability(total_by_row, transit, w.destination)[rest_row]
-    moves = pop.streams["move"].uniform(rest, m.step) < p_move
-    if np.any(moves):
-        movers = rest[moves]
-        hasty = np.zeros(movers.size, dtype=bool)
-        where = _choose_destination(pop, movers, m, hasty, k=1, exclude=rest_dest[moves])
+    died = ids[fate == rule_kernels.ABROAD_DIED]
+    pop.set_state(died, S.RETIRED_OR_DEAD, m.step, how=1)
+    m.flows["died_abroad"] += died.size
+    pop.log_event(died, m.step, "died_abroad", pop.destination[died])
+    moves = fate == rule_kernels.ABROAD_MOVES
+    if moves.any():
+        movers = ids[moves]
+        planned = _destination_utility(pop, movers, m, np.zeros(movers.size, dtype=bool))
+        where = _choose_destination(pop, movers, m, planned, k=1, exclude=pop.destination[movers])
         pop.destination[movers] = where
         m.flows["moved_on"] += movers.size
         m.fled_to += np.bincount(where, minlength=m.fled_to.size)
@@ -323,12 +432,13 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         m.lever.asset_confiscation + m.lever.trial_in_absentia
     ) * w.assets.confiscation_per_year
     if seize > 0:
+        rest = ids[fate >= rule_kernels.ABROAD_MOVES]  # neither returned, tried nor dead
         dest_now = pop.destination[rest].astype(np.int64)
         rate = seize * m.countries.cooperation * (1.0 + m.lever.asset_return)  # by country
         remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
         p_seize = rules.monthly_probability(rate)[dest_now]
         hit = (pop.streams["confiscation"].uniform(rest, m.step) < p_seize) & (remaining > 0)
-        if np.any(hit):
+        if hit.any():
             _recover(pop, rest[hit], np.full(int(hit.sum()), w.assets.confiscation_share), m)
             pop.log_event(rest[hit], m.step, "assets_confiscated", pop.destination[rest[hit]])
 

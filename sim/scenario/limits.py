@@ -21,9 +21,12 @@ from pathlib import Path
 from sim.errors import InputError, ScenarioError
 from sim.scenario.schema import Scenario
 
-NS_PER_OFFICIAL_MONTH = 13.0
-"""CPU time per simulated official per month, in nanoseconds (measured for issue 10: the
-baseline at scale 1, one replicate on one core of the development machine)."""
+NS_PER_OFFICIAL_MONTH = 7.4
+"""CPU time per simulated official per month, in nanoseconds (measured for issue 9 on
+2026-11-28, after the compiled kernels: process CPU time of one warm run of the baseline at
+scale 1, one replicate on one core of the development machine under load, over the officials
+in office, under investigation, missing or abroad summed over its months; 8.8 before that
+work, 13 for issue 10 before the kernels)."""
 BYTES_PER_OFFICIAL = 200
 """Memory per simulated official, in bytes (measured for issue 10: peak resident memory of the
 baseline at scale 1 over its officials ever simulated; about 60 bytes of state arrays, the rest
