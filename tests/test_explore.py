@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sim.cli.main import main
+from sim.cli.explore import explore_environment
+from sim.cli.main import build_parser, main
 from sim.compare.engine import compute_comparison, first_difference
 from sim.errors import InputError, ScenarioError
 from sim.explore.levers import (
@@ -37,7 +38,7 @@ from sim.explore.results import (
 from sim.explore.saving import save_yaml
 from sim.explore.worldmap import map_figure, mapped_codes, unmapped
 from sim.scenario.io import load_scenario
-from tests.support import BASELINE
+from tests.support import BASELINE, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +163,25 @@ def test_explore_refuses_a_missing_scenario(tmp_path, capsys):
     assert main(["explore", str(tmp_path / "none.yaml")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "none.yaml" in err[0]
+
+
+def test_explore_environment_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the defaults are paths in the project
+    args = build_parser().parse_args(["explore"])
+    assert (args.host, args.port) == ("127.0.0.1", 8765)
+    env = explore_environment(args)
+    assert env["FLIGHTSIM_EXPLORE_BASE"] == "scenarios/baseline.yaml"
+    assert env["FLIGHTSIM_EXPLORE_POSTERIOR"] == "calibration/posterior.parquet"
+    assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")
+    missing = build_parser().parse_args(["explore", "--posterior", str(tmp_path / "p.parquet")])
+    with pytest.raises(InputError, match="p.parquet"):
+        explore_environment(missing)
+
+
+def test_posterior_draws_are_shared_by_base_and_policy(base):
+    controls = default_controls(base, scale=1000, replicates=2).with_knob("pursuit", level=3.0)
+    policy = build_policy(base, controls)
+    with ThreadPoolExecutor(1) as pool:
+        result = run_explorer(base, policy, pool, posterior=ROOT / "calibration/posterior.parquet")
+    drawn = [r.params for r in result.results]
+    assert drawn[0] and drawn[:2] == drawn[2:]  # replicate k of both runs draws the same row

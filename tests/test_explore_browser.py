@@ -36,12 +36,17 @@ selenium = pytest.importorskip("selenium", reason="selenium is in the test extra
 pytest.importorskip("solara", reason="solara is in the explore extra (make test installs it)")
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from sim.explore.results import format_number  # noqa: E402
+from sim.scenario.io import load_scenario  # noqa: E402
 
 WAIT = 240  # seconds at most for the page or a run (a bound, not a timing assertion)
 
@@ -72,23 +77,44 @@ def browser() -> webdriver.Chrome:
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
+def run_state(driver: webdriver.Chrome) -> str | None:
+    """The page's run status (idle, running, stale, done, error), None while it re-renders."""
+    try:
+        status = driver.find_element(By.ID, "run-status")
+        state = status.get_attribute("data-state")
+        if state == "error":
+            raise AssertionError(status.text)
+        return state
+    except (NoSuchElementException, StaleElementReferenceException):
+        return None
+
+
+def shown_effect(driver: webdriver.Chrome, outcome: str) -> str:
+    """The effect the page shows for one outcome, once its table is on the page."""
+
+    def text(d: webdriver.Chrome) -> str | bool:
+        try:
+            return d.find_element(By.ID, f"effect-{outcome}").text or False
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+
+    return WebDriverWait(driver, WAIT, poll_frequency=0.2).until(text)
+
+
 def wait_done(driver: webdriver.Chrome) -> None:
     """Until the page shows results for the levers as they are set (data-state="done")."""
-
-    def done(d: webdriver.Chrome) -> bool:
-        found = d.find_elements(By.ID, "run-status")
-        if found and found[0].get_attribute("data-state") == "error":
-            raise AssertionError(found[0].text)
-        return bool(found) and found[0].get_attribute("data-state") == "done"
-
-    WebDriverWait(driver, WAIT, poll_frequency=0.3).until(done)
+    WebDriverWait(driver, WAIT, poll_frequency=0.3).until(lambda d: run_state(d) == "done")
 
 
 def type_into(driver: webdriver.Chrome, css: str, text: str) -> None:
     field = driver.find_element(By.CSS_SELECTOR, f"{css} input")
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys(Keys.BACKSPACE)
-    field.send_keys(text, Keys.ENTER)
+    field.send_keys(text)
+    # the field syncs each keystroke to the server; Enter sent in the same burst as the keys
+    # can reach it before the last ones, as a person's typing never does
+    time.sleep(0.5)
+    field.send_keys(Keys.ENTER)
 
 
 def test_page_effect_matches_flightsim_compare(tmp_path: Path) -> None:
@@ -104,14 +130,17 @@ def test_page_effect_matches_flightsim_compare(tmp_path: Path) -> None:
         driver = browser()
         driver.get(f"http://127.0.0.1:{port}/")
         wait_done(driver)  # the first run: levers as in the baseline
-        assert driver.find_element(By.ID, "effect-returned").text == "+0.0"
+        assert shown_effect(driver, "returned") == "+0.0"
 
         type_into(driver, ".lever-pursuit-level", "2.5")
-        WebDriverWait(driver, WAIT).until(
-            lambda d: d.find_element(By.ID, "run-status").get_attribute("data-state") != "done"
+        WebDriverWait(driver, WAIT, poll_frequency=0.1).until(
+            lambda d: run_state(d) not in ("done", None)
         )
         wait_done(driver)
-        shown = driver.find_element(By.ID, "effect-returned").text
+        # the table may reach the browser just after the status: wait for it to change too
+        WebDriverWait(driver, WAIT).until(lambda d: shown_effect(d, "returned") != "+0.0")
+        shown = shown_effect(driver, "returned")
+        assert run_state(driver) == "done"  # still the run for the levers as set
         driver.save_screenshot(str(tmp_path / "explorer.png"))
 
         exported = tmp_path / "explored.yaml"
@@ -131,6 +160,8 @@ def test_page_effect_matches_flightsim_compare(tmp_path: Path) -> None:
          "--quiet"],
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
+    steps = load_scenario(exported).policy.pursuit
+    assert (steps[-1].start, steps[-1].value) == ("2026-01", 2.5)  # the lever as typed
     effects = pd.read_parquet(out / "effects.parquet").set_index("outcome")
     row = effects.loc["returned"]
     assert row["estimate"] != 0.0  # raising pursuit does change returns

@@ -12,6 +12,9 @@ from sim.scenario.io import load_scenario
 
 DEFAULT_SCENARIO = "scenarios/baseline.yaml"
 DEFAULT_POSTERIOR = "calibration/posterior.parquet"
+OFFLINE_CDN = "http://127.0.0.1:1/"
+"""Where Solara's asset proxy would fetch files missing from solara-assets: nowhere (a closed
+port of this machine), so the page never loads anything from outside."""
 DESCRIPTION = """\
 Start the explorer: a local web page whose sidebar holds the scenario's main levers (pursuit,
 campaign, persuasion and exit-control schedules, a new treaty, a new pledge) and whose main
@@ -70,6 +73,9 @@ def explore_environment(args: argparse.Namespace) -> dict[str, str]:
         "FLIGHTSIM_EXPLORE_BASE": str(base),
         "FLIGHTSIM_EXPLORE_POSTERIOR": str(posterior or ""),
         "FLIGHTSIM_EXPLORE_JOBS": str(args.jobs),
+        # the page's JavaScript and CSS are served from the solara-assets package; a file it
+        # lacks (KaTeX, for math the page does not use) fails at once instead of being fetched
+        "SOLARA_ASSETS_CDN": OFFLINE_CDN,
     }
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import html
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import solara
 import solara.lab
@@ -129,6 +131,31 @@ def _doc_line(key: str) -> str:
 
 
 @solara.component
+def NumberField(
+    label: str,
+    value: float,
+    parse: Callable[[str], float],
+    change: Callable[[Any], Controls],
+    classes: list[str] | None = None,
+) -> None:
+    """A number typed as text (applied on Enter or leaving the field); bad text is shown."""
+    problem = solara.use_reactive("")
+
+    def apply(text: str) -> None:
+        try:
+            number = parse(text.strip())
+        except ValueError:
+            problem.value = f"{text!r} is not a number"
+            return
+        problem.value = ""
+        _set(change(number))
+
+    shown = str(value) if parse is int else f"{value:g}"
+    solara.InputText(label, value=shown, on_value=apply, classes=classes or [],
+                     error=problem.value or False)  # fmt: skip
+
+
+@solara.component
 def KnobControl(name: str) -> None:
     """Level from a month on, for one schedule."""
     now = controls.value
@@ -139,10 +166,8 @@ def KnobControl(name: str) -> None:
             "from (YYYY-MM)", value=knob.start, classes=[f"lever-{name}-from"],
             on_value=lambda v: _set(controls.value.with_knob(name, start=v.strip())),
         )  # fmt: skip
-        solara.InputFloat(
-            "level", value=knob.level, classes=[f"lever-{name}-level"],
-            on_value=lambda v: _set(controls.value.with_knob(name, level=float(v or 0.0))),
-        )  # fmt: skip
+        NumberField("level", knob.level, float, lambda v: controls.value.with_knob(name, level=v),
+                    classes=[f"lever-{name}-level"])  # fmt: skip
     solara.SliderFloat(
         "", value=knob.level, min=0.0, max=3.0, step=0.05,
         on_value=lambda v: _set(controls.value.with_knob(name, level=float(v))),
@@ -175,7 +200,7 @@ def PledgeControl() -> None:
         _set(replace(controls.value, pledge=replace(controls.value.pledge, **changes)))
 
     solara.Markdown("**new pledge** (no safe haven)")
-    solara.Checkbox(label="add a pledge", value=now.pledge.enabled,
+    solara.Switch(label="add a pledge", value=now.pledge.enabled,
                     on_value=lambda v: pledge(enabled=v))  # fmt: skip
     if not now.pledge.enabled:
         return
@@ -196,14 +221,13 @@ def RunControl() -> None:
     now = controls.value
     solara.Markdown("**run** (coarse: one simulated official stands for `scale` real ones)")
     with solara.Row():
-        solara.InputInt("scale", value=now.scale, on_value=lambda v: _set(
-            replace(controls.value, scale=max(int(v), 1))))  # fmt: skip
-        solara.InputInt("replicates", value=now.replicates, on_value=lambda v: _set(
-            replace(controls.value, replicates=max(int(v), 2))))  # fmt: skip
-        solara.InputInt("seed", value=now.seed, on_value=lambda v: _set(
-            replace(controls.value, seed=max(int(v), 0))))  # fmt: skip
+        NumberField("scale", now.scale, int,
+                    lambda v: replace(controls.value, scale=max(v, 1)))  # fmt: skip
+        NumberField("replicates", now.replicates, int,
+                    lambda v: replace(controls.value, replicates=max(v, 2)))  # fmt: skip
+        NumberField("seed", now.seed, int, lambda v: replace(controls.value, seed=max(v, 0)))
     if setup().posterior is not None:
-        solara.Checkbox(label=f"draw parameters from the posterior ({setup().posterior})",
+        solara.Switch(label=f"draw parameters from the posterior ({setup().posterior})",
                         value=now.posterior,
                         on_value=lambda v: _set(replace(controls.value, posterior=v)))  # fmt: skip
 
@@ -237,11 +261,6 @@ def FilesControl() -> None:
     solara.Button("Load", on_click=_load, classes=["load-button"])
     solara.InputText("save YAML to path", value=save_path, classes=["save-path"])
     solara.Button("Save YAML", on_click=_save, classes=["save-button"])
-    try:
-        text = export_yaml(start.value, controls.value)
-        solara.FileDownload(text, filename="explored.yaml", label="Download YAML")
-    except FlightsimError:
-        pass
     if message.value:
         solara.HTML(tag="div", unsafe_innerHTML=f'<span id="file-message">'
                     f"{html.escape(message.value)}</span>")  # fmt: skip

@@ -59,8 +59,9 @@ def effects_figure(effects: pd.DataFrame) -> Figure:
         ax.axvline(0.0, color="#999999", linewidth=0.8)
         ax.errorbar([row.estimate], [0], xerr=[[row.estimate - row.low], [row.high - row.estimate]],
                     fmt="o", color=COLOURS[1], capsize=3)  # fmt: skip
-        span = max(abs(row.low), abs(row.high), 1e-9) * 1.2
-        ax.set_xlim(-span, span)
+        span = max(abs(row.low), abs(row.high)) * 1.2
+        ax.set_xlim(-span, span) if span > 0 else ax.set_xlim(-1.0, 1.0)
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4), useOffset=False)
         ax.set_yticks([0], [row.label[:40]], fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
     axes[0].set_title("Paired effect (explored - base), 95% interval", fontsize=9)
