@@ -293,7 +293,7 @@ def Results(outcome: Outcome) -> None:
     solara.Markdown("### Fugitives abroad by destination")
     years = sorted(set(tables.destinations["year"]))
     year = min(max(map_year.value, years[0]), years[-1])
-    solara.SliderInt("year", value=map_year, min=years[0], max=years[-1])
+    solara.SliderInt(f"map year: {year}", value=map_year, min=years[0], max=years[-1])
     rows = tables.destinations[tables.destinations["year"] == year]
     stocks = {lab: dict(zip(g["iso3"], g["stock_abroad"], strict=True))
               for lab, g in rows.groupby("scenario", sort=False)}  # fmt: skip
