@@ -10,6 +10,7 @@ CI installs them in ``.ci/run``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -66,6 +67,26 @@ def wait_for_port(port: int, server: subprocess.Popen) -> None:
                 return
         time.sleep(0.3)
     raise AssertionError(f"nothing listens on port {port}")
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    """True while a process runs (a zombie waiting to be reaped has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def browser() -> webdriver.Chrome:
@@ -147,10 +168,19 @@ def test_page_effect_matches_flightsim_compare(tmp_path: Path) -> None:
         type_into(driver, ".save-path", str(exported))
         driver.find_element(By.CSS_SELECTOR, ".save-button").click()
         WebDriverWait(driver, 30).until(lambda d: exported.is_file())
+        workers = children(server.pid)
+        assert workers  # the runs went to worker processes
+        server.terminate()  # as a person stopping the server; its workers must not linger
+        server.wait(timeout=60)
+        deadline = time.monotonic() + 60  # a bound on the wait, not a timing assertion
+        while any(map(alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(map(alive, workers))
     finally:
         if driver is not None:
             driver.quit()
-        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)  # whatever is left of its process group
         server.wait(timeout=30)
 
     out = tmp_path / "compare"

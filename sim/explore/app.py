@@ -13,10 +13,9 @@ import html
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,14 @@ from sim.explore.levers import (
     export_yaml,
     treaty_choices,
 )
-from sim.explore.results import CountingExecutor, Tables, format_number, run_explorer, tables_of
+from sim.explore.results import (
+    CountingExecutor,
+    Tables,
+    format_number,
+    run_explorer,
+    tables_of,
+    worker_pool,
+)
 from sim.explore.saving import save_yaml
 from sim.explore.worldmap import map_figure, unmapped
 from sim.scenario.io import load_scenario
@@ -74,10 +80,7 @@ def setup() -> Setup:
 @cache
 def run_pool() -> Executor:
     """The workers shared by every session: a process pool, or one thread with one job."""
-    jobs = setup().jobs
-    if jobs <= 1:
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="flightsim-run")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+    return worker_pool(setup().jobs)
 
 
 start_file = solara.reactive("")

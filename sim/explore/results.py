@@ -9,9 +9,13 @@ destination and year, and returns by channel over the comparison's horizon.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +49,30 @@ CHANNELS: tuple[str, ...] = (
 """Returns by channel (outcomes of the comparison)."""
 
 BAND = (0.05, 0.95)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end this process once the page's server that started it has gone."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _watch_parent(parent: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def worker_pool(jobs: int) -> Executor:
+    """Workers for the page's runs: one thread for one job, else spawned processes that end
+    with the server however it stops (a killed server leaves no orphan behind)."""
+    if jobs <= 1:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="flightsim-run")
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=get_context("spawn"),
+        initializer=_watch_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 class CountingExecutor(Executor):
