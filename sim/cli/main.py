@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.cli import calibrate, compare, run, sensitivity
+from sim.cli import calibrate, compare, explore, run, sensitivity
 from sim.errors import FlightsimError
 
 EXIT_INTERRUPTED = 130
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"flightsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (run, compare, calibrate, sensitivity):
+    for module in (run, compare, calibrate, sensitivity, explore):
         module.register(sub)
     return parser
 
