@@ -1,8 +1,9 @@
 """The officials: a vectorized population (struct of numpy arrays with stable ids).
 
 Each official is an individual agent with its own state and its own random draws, but officials
-are held as arrays rather than one Python object each: one object per official costs ~1,400-1,900
-ns per agent-month against ~8 ns vectorized. Ids are array positions, given in order of entry and
+are held as arrays rather than one Python object each: the oracle with one Mesa agent per
+official (tests/reference) is about 330 times slower on the same rules at 100k officials
+(benchmarks/bench_model.py). Ids are array positions, given in order of entry and
 never reused. Every draw is counter-based on ``(stream, id, step)`` (see :mod:`sim.core.rng`), so an
 official's fate depends only on its own draws and on the world it sees.
 """
