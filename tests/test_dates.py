@@ -5,7 +5,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from sim.scenario import schema
+from sim.scenario import base, policy, schema
 from sim.scenario.schema import Scenario
 from sim.world.dates import check_date, iso_month, month_of, parse_date
 
@@ -70,7 +70,8 @@ def test_iso_month_inverts_month_of(month):
 
 
 def test_schema_uses_the_one_parser():
-    assert schema.month_of is month_of and schema.iso_month is iso_month
+    assert schema.month_of is month_of and policy.month_of is month_of
+    assert base.check_date is check_date
     assert Scenario().start_month == month_of("1978-01")
 
 

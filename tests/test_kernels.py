@@ -7,14 +7,7 @@ from scipy.special import gammainc, gammaincinv, ndtri
 from sim.core import kernels, rule_kernels, rules
 from sim.core.population import career_quantile
 from sim.core.rng import Streams
-from sim.scenario.schema import (
-    Cooperation,
-    Corruption,
-    Decision,
-    Destination,
-    Exposure,
-    Returns,
-)
+from sim.scenario.world import Cooperation, Corruption, Decision, Destination, Exposure, Returns
 from sim.world.countries import load_countries
 
 

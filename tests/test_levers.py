@@ -10,7 +10,8 @@ from sim.core.levers import (
     compile_treaties,
     pledge_members,
 )
-from sim.scenario.schema import Pledge, Scenario
+from sim.scenario.policy import Pledge
+from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
 
 TABLE = load_countries()

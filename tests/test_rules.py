@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.core import rules
-from sim.scenario.schema import Cooperation, Decision, Destination, Exposure, Returns
+from sim.scenario.world import Cooperation, Decision, Destination, Exposure, Returns
 
 finite = st.floats(-50, 50, allow_nan=False)
 

@@ -14,8 +14,9 @@ from sim.scenario.io import (
     scenario_to_yaml,
     with_overrides,
 )
-from sim.scenario.schema import Scenario, month_of
+from sim.scenario.schema import Scenario
 from sim.scenario.strict_yaml import parse
+from sim.world.dates import month_of
 
 
 def test_baseline_validates_and_round_trips(tmp_path):

@@ -54,7 +54,9 @@ from sim.runs.cluster import open_client
 from sim.runs.folders import git_commit
 from sim.runs.replicates import RunResult
 from sim.scenario.io import load_scenario, validate, with_overrides
-from sim.scenario.schema import SCHEDULES, Scenario, month_of
+from sim.scenario.policy import SCHEDULES
+from sim.scenario.schema import Scenario
+from sim.world.dates import month_of
 
 DB_NAME = "calibration.db"
 STATE_NAME = "calibration_run.json"

@@ -33,9 +33,11 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.core.metrics import COUNTRY_COLUMNS, all_names, period_value
 from sim.errors import ScenarioError
+from sim.scenario.base import Date, Frozen
 from sim.scenario.io import load_scenario, read_yaml, validation_error, with_overrides
-from sim.scenario.schema import Date, Frozen, Scenario, iso_month, month_of
+from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
+from sim.world.dates import iso_month, month_of
 
 RANK_UNIT = math.log(2.0)
 """Miss of a ranking with none of its countries on top (as far off as a factor of two)."""

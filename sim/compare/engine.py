@@ -40,8 +40,9 @@ from sim.runs.replicates import (
 )
 from sim.runs.runner import RESULTS_ROOT, execute
 from sim.scenario.io import scenario_to_yaml
-from sim.scenario.schema import Scenario, iso_month, month_of
+from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
+from sim.world.dates import iso_month, month_of
 
 INTERVAL_METHOD = "BCa bootstrap over replicates (paired differences), 4000 resamples"
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.schema import SCHEDULES, Pledge, Scenario, Step, month_of
+from sim.scenario.policy import SCHEDULES, Pledge, Step
+from sim.scenario.schema import Scenario
 from sim.world.countries import CountryTable
+from sim.world.dates import month_of
 
 NEVER = 1 << 40
 """Step standing for "no such date" (far beyond any run; negative steps are real past dates)."""

@@ -14,8 +14,9 @@ from sim.core.metrics import FLOWS, STOCKS
 from sim.core.population import MAX_TENURE_MONTHS, OfficialPopulation, to_officials
 from sim.core.population import OfficialState as S
 from sim.core.rng import Streams
-from sim.scenario.schema import Scenario, iso_month
+from sim.scenario.schema import Scenario
 from sim.world.countries import CountryTable, load_china_gdp_per_capita, load_countries
+from sim.world.dates import iso_month
 
 MONTHLY = "monthly"
 """Name of the DataCollector table of monthly flows and stocks."""

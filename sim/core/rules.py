@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.schema import (
+from sim.scenario.world import (
     Cooperation,
     Corruption,
     Decision,

@@ -14,8 +14,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from sim.scenario.io import scenario_to_yaml, with_overrides
-from sim.scenario.schema import Pledge, Policy, Scenario, TreatyChange, month_of
+from sim.scenario.policy import Pledge, Policy, TreatyChange
+from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
+from sim.world.dates import month_of
 
 KNOBS: tuple[str, ...] = ("campaign", "pursuit", "persuasion_program", "exit_controls")
 """Schedules shown as knobs (level from a month on), in page order."""

@@ -24,9 +24,11 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.scenario.limits import check_run
-from sim.scenario.schema import SCHEDULES, Scenario, month_of
+from sim.scenario.policy import SCHEDULES
+from sim.scenario.schema import Scenario
 from sim.scenario.strict_yaml import MAX_FILE_BYTES, Refused, parse, printable
 from sim.world.countries import load_countries
+from sim.world.dates import month_of
 
 
 def read_yaml(path: Path, label: str | Path | None = None) -> Any:

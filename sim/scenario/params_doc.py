@@ -30,7 +30,9 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.files import write_atomic
-from sim.scenario.schema import SCHEDULES, Policy, Run, World
+from sim.scenario.policy import SCHEDULES, Policy
+from sim.scenario.schema import Run
+from sim.scenario.world import World
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("run", Run),

@@ -27,6 +27,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.core.metrics import all_names
 from sim.errors import ScenarioError
+from sim.scenario.base import Frozen
 from sim.scenario.io import (
     apply_overrides,
     deep_merge,
@@ -36,8 +37,9 @@ from sim.scenario.io import (
     validate,
     validation_error,
 )
-from sim.scenario.schema import Frozen, Scenario, month_of
+from sim.scenario.schema import Scenario
 from sim.sensitivity.models import FUNCTIONS, MODEL_NAMES, SCENARIO_MODEL, RunFunction
+from sim.world.dates import month_of
 
 DISTRIBUTIONS = ("unif", "logunif", "triang", "norm", "truncnorm", "lognorm")
 """SALib's names; ``bounds`` holds each distribution's numbers (see :class:`Parameter`)."""
