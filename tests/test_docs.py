@@ -153,7 +153,9 @@ def test_no_tracked_file_outside_tests_points_outside_the_repository():
         text=True,
     )
     assert found.returncode in (0, 1), found.stderr  # 1: no match
-    assert found.stdout == "", f"files citing the reference notes outside the clone: {found.stdout.split()}"
+    assert found.stdout == "", (
+        f"files citing the reference notes outside the clone: {found.stdout.split()}"
+    )
 
 
 def test_sources_list_every_treaty_as_in_the_data_file():

@@ -14,13 +14,6 @@ from sim.runs.cluster import check_address
 KIND = "calibration"
 RESULTS = Path("results") / "calibration"
 
-SYNOPSIS = (
-    "flightsim calibrate TARGETS [--population N] [--generations G] [--scale S] [--out DIR] "
-    "[--resume] [--overwrite-fit] [--jobs J] [--scheduler ADDRESS] [--scale-check R] [--quiet] "
-    "[--check]"
-)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``flightsim calibrate`` to the command line."""
     p = subparsers.add_parser(

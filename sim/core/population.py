@@ -372,12 +372,6 @@ class OfficialPopulation:
                 self.state, self.state_step, self.how, self.counts, ids, int(state), step, how
             )
 
-    def current_gains(self, ids: np.ndarray, step: int) -> np.ndarray:
-        """Illicit gains accumulated in office up to ``step`` (US$ of the month)."""
-        now = self.gains_index[self.offset + step]
-        then = self.gains_index[self.offset + self.entry_step[ids]]
-        return self.gains_rate[ids] * (now - then)
-
     def log_event(self, ids: np.ndarray, step: int, event: str, country=-1, how=-1) -> None:
         """Add an event (one of ``EVENTS``) for officials ``ids`` to the log, if one is kept."""
         if self.log is not None:

@@ -59,6 +59,9 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _watch_parent(parent: int) -> None:
+    """Worker initializer. Not :func:`sim.runs.pool.worker_init`: its ``PR_SET_PDEATHSIG``
+    fires when the *thread* that started the worker ends, and the page starts its pool from a
+    short-lived server thread, so workers would die mid-run; polling the parent's id does not."""
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
