@@ -43,7 +43,7 @@ from reference.oracle import ReferenceModel  # noqa: E402
 
 from sim.core.model import FlightModel  # noqa: E402
 from sim.runs.replicates import run  # noqa: E402
-from sim.scenario.io import load_scenario  # noqa: E402
+from sim.scenario.load import load_scenario  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 INITIAL_OFFICIALS = 1_000_000

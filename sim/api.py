@@ -25,8 +25,8 @@ from sim.errors import FlightsimError as FlightsimError
 from sim.runs.replicates import RunResult, replicate_tasks, run_many
 from sim.runs.replicates import Task as Task
 from sim.runs.replicates import run as run
-from sim.scenario.io import load_scenario as load_scenario
-from sim.scenario.io import with_overrides as with_overrides
+from sim.scenario.load import load_scenario as load_scenario
+from sim.scenario.load import with_overrides as with_overrides
 from sim.scenario.schema import Scenario
 
 # The names exported are listed once, in sim/__init__.py (``__all__``).

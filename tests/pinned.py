@@ -6,7 +6,7 @@ import pandas as pd
 
 from sim.core.metrics import yearly
 from sim.runs.replicates import replicate_tasks, run_many
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 
 PINNED = Path(__file__).resolve().parent / "data" / "pinned.yaml"
 COLUMNS = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent

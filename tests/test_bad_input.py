@@ -15,8 +15,9 @@ import pytest
 from support import BASELINE, ROOT
 
 from sim.cli import main
-from sim.scenario.io import ScenarioError, load_scenario
+from sim.errors import ScenarioError
 from sim.scenario.limits import MAX_CORE_HOURS, estimate
+from sim.scenario.load import load_scenario
 from sim.scenario.strict_yaml import MAX_DEPTH
 
 

@@ -3,7 +3,7 @@
 import yaml
 from support import BASELINE, ROOT
 
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 
 FITTED = ROOT / "calibration" / "fitted.yaml"
 

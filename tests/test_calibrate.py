@@ -29,7 +29,7 @@ from sim.calibrate.targets import load_targets
 from sim.cli import main
 from sim.errors import ClusterError
 from sim.runs.replicates import run
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -14,7 +14,8 @@ from sim.calibrate.targets import load_targets, ranges
 from sim.runs.folders import flatten
 from sim.runs.posterior import read_posterior
 from sim.runs.replicates import replicate_tasks, run_many
-from sim.scenario.io import load_scenario, read_yaml, with_overrides
+from sim.scenario.load import load_scenario, with_overrides
+from sim.scenario.reading import read_yaml
 
 CALIBRATION = Path(__file__).resolve().parent.parent / "calibration"
 

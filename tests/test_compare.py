@@ -20,7 +20,7 @@ from sim.compare.report import fmt
 from sim.compare.stats import bca_interval, paired_effect
 from sim.errors import CompareError
 from sim.runs.replicates import Task
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 
 SHORT = {"run": {"scale": 100, "start": "2005-01", "end": "2020-12", "replicates": 8}}
 TINY = {"run": {"scale": 200, "start": "2005-01", "end": "2016-12", "replicates": 3}}

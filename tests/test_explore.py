@@ -37,7 +37,7 @@ from sim.explore.results import (
 )
 from sim.explore.saving import save_yaml
 from sim.explore.worldmap import map_figure, mapped_codes, unmapped
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 from tests.support import BASELINE, ROOT
 
 

@@ -47,7 +47,7 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from sim.explore.results import format_number  # noqa: E402
-from sim.scenario.io import load_scenario  # noqa: E402
+from sim.scenario.load import load_scenario  # noqa: E402
 
 WAIT = 240  # seconds at most for the page or a run (a bound, not a timing assertion)
 

@@ -21,7 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import BASELINE
 
-from sim.scenario.io import ScenarioError, load_raw, load_scenario
+from sim.errors import ScenarioError
+from sim.scenario.extends import load_raw
+from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
 EXAMPLES = 150

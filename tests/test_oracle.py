@@ -19,7 +19,7 @@ from reference.oracle import EVENTS, ReferenceModel
 
 from sim.core.model import FlightModel
 from sim.core.rules import CHANNELS
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.errors import InputError
+from sim.errors import InputError, ScenarioError
 from sim.runs.posterior import posterior_tasks
-from sim.scenario.io import ScenarioError, load_scenario
+from sim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

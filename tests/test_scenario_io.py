@@ -6,14 +6,10 @@ import pytest
 import yaml
 from support import BASELINE, write_scenario
 
-from sim.scenario.io import (
-    ScenarioError,
-    json_schema,
-    load_scenario,
-    parse_sets,
-    scenario_to_yaml,
-    with_overrides,
-)
+from sim.errors import ScenarioError
+from sim.scenario.export import json_schema, scenario_to_yaml
+from sim.scenario.load import load_scenario, with_overrides
+from sim.scenario.overrides import parse_sets
 from sim.scenario.schema import Scenario
 from sim.scenario.strict_yaml import parse
 from sim.world.dates import month_of

@@ -6,7 +6,8 @@ import pytest
 from support import BASELINE, ROOT
 
 from sim.compare.engine import check_compatible, first_difference
-from sim.scenario.io import load_raw, load_scenario
+from sim.scenario.extends import load_raw
+from sim.scenario.load import load_scenario
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))  # scenarios/sweeps/ is not scenarios
 POLICIES = [p for p in SCENARIOS if p.resolve() != BASELINE.resolve()]

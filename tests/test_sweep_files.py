@@ -7,7 +7,7 @@ import yaml
 from support import ROOT
 
 from sim.cli import main
-from sim.scenario.io import ScenarioError
+from sim.errors import ScenarioError
 from sim.scenario.world import World
 from sim.sensitivity.models import FUNCTIONS, MODEL_NAMES
 from sim.sensitivity.sweep import load_sweep

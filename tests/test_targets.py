@@ -20,7 +20,8 @@ from sim.calibrate.targets import (
     ranking_score,
 )
 from sim.cli import main
-from sim.scenario.io import ScenarioError, load_scenario, with_overrides
+from sim.errors import ScenarioError
+from sim.scenario.load import load_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "calibration" / "targets.yaml"

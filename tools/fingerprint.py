@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.runs.replicates import run
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = (

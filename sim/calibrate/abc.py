@@ -8,7 +8,7 @@ Dask scheduler address is given (the same cluster the sweeps use). Written here,
 library knows our targets:
 
 - :class:`Simulator`, the model pyabc calls: it validates the sampled parameters through the
-  scenario schema (:func:`sim.scenario.io.with_overrides`), runs the calibrated scenario at a
+  scenario schema (:func:`sim.scenario.load.with_overrides`), runs the calibrated scenario at a
   reduced ``run.scale`` and stopped at the last month any target looks at (every policy dated
   later is dropped: the model is causal, so the months kept are identical to a full run's),
   and returns the targets' summary statistics in real officials and dollars.
@@ -53,9 +53,10 @@ from sim.runs.adapter import ScenarioAdapter
 from sim.runs.cluster import open_client
 from sim.runs.folders import git_commit
 from sim.runs.replicates import RunResult
-from sim.scenario.io import load_scenario, validate, with_overrides
+from sim.scenario.load import load_scenario, with_overrides
 from sim.scenario.policy import SCHEDULES
 from sim.scenario.schema import Scenario
+from sim.scenario.validation import validate
 from sim.world.dates import month_of
 
 DB_NAME = "calibration.db"

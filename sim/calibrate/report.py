@@ -36,7 +36,7 @@ from sim.runs.folders import git_commit
 from sim.runs.posterior import WEIGHT, posterior_tasks
 from sim.runs.replicates import RunResult, replicate_tasks
 from sim.runs.runner import execute
-from sim.scenario.io import with_overrides
+from sim.scenario.load import with_overrides
 
 FIT_COLUMNS = ("target", "low", "high", "model_median", "model_p05", "model_p95", "inside")
 FITTED_REPLICATES = 20

@@ -10,7 +10,7 @@ A targets file (``calibration/targets.yaml``) has three sections:
   in a year) and ``series`` (yearly values of a metric, each within a tolerance).
 - ``priors``: the calibrated parameters, with the dotted names the scenario uses.
 
-Every failure is a :class:`~sim.scenario.io.ScenarioError` naming the file and the field path,
+Every failure is a :class:`~sim.errors.ScenarioError` naming the file and the field path,
 found before the first simulation: numbers must be finite, every target must lie in the
 calibrated scenario's run period, and every prior's bounds must be valid for that scenario.
 
@@ -34,7 +34,9 @@ from pydantic import Field, ValidationError, model_validator
 from sim.core.metrics import COUNTRY_COLUMNS, all_names, period_value
 from sim.errors import ScenarioError
 from sim.scenario.base import Date, Frozen
-from sim.scenario.io import load_scenario, read_yaml, validation_error, with_overrides
+from sim.scenario.load import load_scenario, with_overrides
+from sim.scenario.messages import validation_error
+from sim.scenario.reading import read_yaml
 from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
 from sim.world.dates import iso_month, month_of

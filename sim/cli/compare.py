@@ -8,8 +8,9 @@ from pathlib import Path
 from sim.cli.common import add_run_options, executor_from
 from sim.errors import InputError
 from sim.files import check_out_folder, marker
-from sim.scenario.io import load_scenario, parse_sets
 from sim.scenario.limits import check_replicates
+from sim.scenario.load import load_scenario
+from sim.scenario.overrides import parse_sets
 
 DESCRIPTION = """\
 Run a base scenario and one or more policies with the same replicate keys (common random

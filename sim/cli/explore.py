@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sim.cli.common import positive_int
 from sim.errors import InputError
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 
 DEFAULT_SCENARIO = "scenarios/baseline.yaml"
 DEFAULT_POSTERIOR = "calibration/posterior.parquet"

@@ -9,8 +9,10 @@ from pathlib import Path
 from sim.cli.common import add_run_options, executor_from
 from sim.errors import InputError
 from sim.files import check_out_folder, check_writable, write_atomic
-from sim.scenario.io import json_schema, load_scenario, parse_sets
+from sim.scenario.export import json_schema
 from sim.scenario.limits import check_replicates
+from sim.scenario.load import load_scenario
+from sim.scenario.overrides import parse_sets
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

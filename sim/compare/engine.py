@@ -39,7 +39,7 @@ from sim.runs.replicates import (
     resolve_replicates,
 )
 from sim.runs.runner import RESULTS_ROOT, execute
-from sim.scenario.io import scenario_to_yaml
+from sim.scenario.export import scenario_to_yaml
 from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
 from sim.world.dates import iso_month, month_of

@@ -44,7 +44,7 @@ from sim.explore.results import (
 )
 from sim.explore.saving import save_yaml
 from sim.explore.worldmap import map_figure, unmapped
-from sim.scenario.io import load_scenario
+from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
 ENV_SCENARIO = "FLIGHTSIM_EXPLORE_SCENARIO"

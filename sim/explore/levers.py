@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.scenario.io import scenario_to_yaml, with_overrides
+from sim.scenario.export import scenario_to_yaml
+from sim.scenario.load import with_overrides
 from sim.scenario.policy import Pledge, Policy, TreatyChange
 from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries

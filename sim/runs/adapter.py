@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from sim.core.metrics import period_value
 from sim.runs.replicates import RunResult, run
-from sim.scenario.io import with_overrides
+from sim.scenario.load import with_overrides
 from sim.scenario.schema import Scenario
 
 Measure = Callable[[RunResult], Mapping[str, float]]

@@ -24,7 +24,7 @@ from sim import __version__
 from sim.core.metrics import DERIVED, FLOWS, STOCKS, values, yearly
 from sim.files import atomic_folder, marker
 from sim.runs.replicates import RunResult
-from sim.scenario.io import scenario_to_yaml
+from sim.scenario.export import scenario_to_yaml
 from sim.scenario.schema import Scenario
 
 DEPENDENCIES = (

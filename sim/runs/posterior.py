@@ -5,7 +5,7 @@ column per calibrated parameter (dotted scenario names, ``world.…``) and a ``w
 Replicate ``k`` draws a row with probability proportional to its weight, from the named stream
 ``"posterior"`` of ``(seed, k)`` (see :mod:`sim.core.rng`), so the draw of any replicate is the same
 whatever the number of replicates or workers. The drawn values are applied with
-:func:`sim.scenario.io.with_overrides` (validated by the scenario schema) and recorded in
+:func:`sim.scenario.load.with_overrides` (validated by the scenario schema) and recorded in
 ``Task.params``, so comparison bands include parameter uncertainty, not only chance.
 """
 
@@ -19,7 +19,7 @@ import pandas as pd
 from sim.core.rng import Streams
 from sim.errors import InputError, ScenarioError
 from sim.runs.replicates import Task, resolve_replicates
-from sim.scenario.io import with_overrides
+from sim.scenario.load import with_overrides
 from sim.scenario.schema import Scenario
 
 WEIGHT = "weight"

@@ -220,7 +220,7 @@ def baseline_rows(path: Path = BASELINE) -> list[dict[str, str]]:
 
     Values come from the validated scenario; the note is the YAML comment on the step's line.
     """
-    from sim.scenario.io import load_scenario  # not at import time: reads files
+    from sim.scenario.load import load_scenario  # not at import time: reads files
 
     policy = load_scenario(path).policy
     notes: dict[tuple[str, str, float], str] = {}

@@ -33,7 +33,7 @@ from tqdm import tqdm
 from sim.errors import SweepError
 from sim.files import LOCK_NAME, clean_stale_temporaries, marker, write_atomic
 from sim.runs.adapter import PeriodOutputs, ScenarioAdapter
-from sim.scenario.io import with_overrides
+from sim.scenario.load import with_overrides
 from sim.scenario.schema import Scenario
 from sim.sensitivity.methods import METHODS
 from sim.sensitivity.models import RunFunction

@@ -1,15 +1,15 @@
 """Sweep files: a base scenario, the parameters to vary, the outputs, the method and the seed.
 
 A sweep file (``scenarios/sweeps/*.yaml``) is parsed strictly (YAML 1.2, plain data:
-:func:`sim.scenario.io.read_yaml`) at the edge and validated into frozen pydantic models that
-forbid unknown keys, like scenarios. Every failure is a :class:`~sim.scenario.io.ScenarioError`
+:func:`sim.scenario.reading.read_yaml`) at the edge and validated into frozen pydantic models that
+forbid unknown keys, like scenarios. Every failure is a :class:`~sim.errors.ScenarioError`
 naming the file and the dotted field path, which the command line prints on one line (exit
 status 2).
 
 Parameters are dotted paths into the resolved base scenario; list items are reached with an
 index (``policy.pledges[2].compliance``). A sampled point is applied to the raw mapping
-(:func:`sim.scenario.io.apply_overrides`) and then validated as a whole scenario, so a sampled
-value the scenario schema rejects is caught. At load time each parameter's range is checked
+(:func:`sim.scenario.overrides.apply_overrides`) and then validated as a whole scenario, so a
+sampled value the scenario schema rejects is caught. At load time each parameter's range is checked
 against the schema: both ends of a bounded distribution, an interior point that is not a whole
 number (unless ``integer: true``), and for an unbounded distribution (``norm``, ``lognorm``)
 values far out on each side, so a parameter with limits cannot be given one. ``model`` names a
@@ -28,16 +28,12 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from sim.core.metrics import all_names
 from sim.errors import ScenarioError
 from sim.scenario.base import Frozen
-from sim.scenario.io import (
-    apply_overrides,
-    deep_merge,
-    load_raw,
-    path_tokens,
-    read_yaml,
-    validate,
-    validation_error,
-)
+from sim.scenario.extends import deep_merge, load_raw
+from sim.scenario.messages import validation_error
+from sim.scenario.overrides import apply_overrides, path_tokens
+from sim.scenario.reading import read_yaml
 from sim.scenario.schema import Scenario
+from sim.scenario.validation import validate
 from sim.sensitivity.models import FUNCTIONS, MODEL_NAMES, SCENARIO_MODEL, RunFunction
 from sim.world.dates import month_of
 
