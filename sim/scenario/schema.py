@@ -7,7 +7,7 @@ Every model forbids unknown keys. Dates are ISO strings (``YYYY``, ``YYYY-MM`` o
 ``YYYY-MM-DD``) and are resolved to whole months. This module holds ``meta``, ``run`` and the
 whole ``Scenario``; the shared base is in :mod:`sim.scenario.base`, the sections in
 :mod:`sim.scenario.world` and :mod:`sim.scenario.policy`; loading files is in
-:mod:`sim.scenario.io`.
+:mod:`sim.scenario.load` (with ``reading``, ``extends``, ``overrides`` and ``validation``).
 """
 
 from __future__ import annotations
