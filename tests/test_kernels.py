@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 from scipy.special import gammainc, gammaincinv, ndtri
 
-from sim.core import kernels, rule_kernels, rules
+from sim.core import (
+    abroad_kernels,
+    draw_kernels,
+    numba_cache,
+    pool_kernels,
+    roster_kernels,
+    rule_kernels,
+    rules,
+)
 from sim.core.population import career_quantile
 from sim.core.rng import Streams
 from sim.scenario.world import Cooperation, Corruption, Decision, Destination, Exposure, Returns
@@ -20,14 +28,14 @@ def test_retirement_calendar_finds_exactly_the_scan():
     state = np.zeros(n, dtype=np.int8)
     for start in range(0, n, 700):  # filed in batches, as officials enter
         ids = np.arange(start, min(start + 700, n), dtype=np.int64)
-        kernels.push_exits(head, nxt, ids, exits[ids])
+        roster_kernels.push_exits(head, nxt, ids, exits[ids])
     for step in range(n_steps):
         state[rng.integers(0, n, 40)] = rng.integers(1, 9)  # some left office another way
         expected = np.flatnonzero((exits == step) & (state == 0))
-        got = kernels.pop_exits(head, nxt, state, 0, step)
+        got = roster_kernels.pop_exits(head, nxt, state, 0, step)
         assert np.array_equal(got, expected)
         state[got] = 8
-    assert kernels.pop_exits(head, nxt, state, 0, n_steps).size == 0
+    assert roster_kernels.pop_exits(head, nxt, state, 0, n_steps).size == 0
 
 
 def _pool(rng: np.random.Generator, n: int):
@@ -62,7 +70,9 @@ def test_pool_gains_match_the_population_formula():
         ids = rng.choice(9000, n, replace=False).astype(np.int64)
         rate, base = rng.lognormal(6.0, 2.0, n), rng.uniform(0.0, 300.0, n)
         now, reference = float(rng.uniform(0.0, 400.0)), float(rng.uniform(1e4, 1e6))
-        alive, n_alive, gains, ratio = kernels.pool_gains(ids, state, 0, rate, base, now, reference)
+        alive, n_alive, gains, ratio = pool_kernels.pool_gains(
+            ids, state, 0, rate, base, now, reference
+        )
         assert np.array_equal(alive, state[ids] == 0) and n_alive == alive.sum()
         assert np.array_equal(gains, rate * (now - base))
         assert np.array_equal(ratio, np.maximum(gains, 1.0) / reference)
@@ -80,7 +90,7 @@ def test_family_clock_implements_the_family_rule_exactly():
         expected_hazard = hazard + np.where(without, rate / 12.0, 0.0)
         expected = np.flatnonzero(without & (expected_hazard >= threshold))
         ratio = np.maximum(gains, 1.0) / exposure.reference_gains_usd
-        got = kernels.family_clock(
+        got = pool_kernels.family_clock(
             ids,
             alive,
             family_country,
@@ -104,7 +114,7 @@ def test_exposure_clock_implements_the_exposure_rule_exactly():
         expected_hazard = hazard + rate / 12.0
         expected = np.flatnonzero(alive & (expected_hazard >= threshold))
         ratio = np.maximum(gains, 1.0) / exposure.reference_gains_usd
-        got = kernels.exposure_clock(
+        got = pool_kernels.exposure_clock(
             ids,
             alive,
             family_country,
@@ -133,7 +143,7 @@ def test_move_state_matches_the_numpy_bookkeeping():
         expected_how = how.copy()
         if how_code >= 0:
             expected_how[ids] = how_code
-        kernels.move_state(state, state_step, how, counts, ids, new, step, how_code)
+        roster_kernels.move_state(state, state_step, how, counts, ids, new, step, how_code)
         assert np.all(state[ids] == new) and np.all(state_step[ids] == step)
         assert np.array_equal(how, expected_how)
         assert np.array_equal(counts, expected_counts)
@@ -146,7 +156,7 @@ def test_members_matches_the_numpy_filters():
     since = rng.integers(0, 20, 3000).astype(np.int32)
     for size in (0, 1, 500):
         ids = rng.permutation(3000)[:size].astype(np.int64)
-        kept, ready = kernels.members(ids, state, 2, since, 10)
+        kept, ready = roster_kernels.members(ids, state, 2, since, 10)
         expected_kept = ids[state[ids] == 2]
         assert np.array_equal(kept, expected_kept)
         assert np.array_equal(ready, expected_kept[since[expected_kept] < 10])
@@ -155,9 +165,9 @@ def test_members_matches_the_numpy_filters():
 def test_cache_dir_falls_back_only_when_numba_has_nowhere_to_write(tmp_path):
     fallback = str(tmp_path / "fallback")
     blocked = "/dev/null/cache"  # under a file: never creatable, not even by root
-    assert kernels.cache_dir_fallback(blocked, blocked, fallback) == fallback
-    assert kernels.cache_dir_fallback(str(tmp_path / "tree"), blocked, fallback) is None
-    assert kernels.cache_dir_fallback(blocked, str(tmp_path / "user"), fallback) is None
+    assert numba_cache.cache_dir_fallback(blocked, blocked, fallback) == fallback
+    assert numba_cache.cache_dir_fallback(str(tmp_path / "tree"), blocked, fallback) is None
+    assert numba_cache.cache_dir_fallback(blocked, str(tmp_path / "user"), fallback) is None
 
 
 def test_hazards_by_row_equal_hazards_by_official():
@@ -214,7 +224,7 @@ def _career_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def test_gamma4_quantile_is_within_1e_14_of_scipy():
     u = _career_uniforms(np.random.default_rng(16), 400_000)
-    fast = kernels.gamma4_quantile(u, ndtri(u))
+    fast = roster_kernels.gamma4_quantile(u, ndtri(u))
     exact = gammaincinv(4.0, u)
     assert np.max(np.abs(fast - exact) / exact) < 1e-14
 
@@ -343,7 +353,7 @@ def test_uniform_rows_are_the_streams_draws():
     ids = np.array([0, 5, 7, 1_000_003], dtype=np.int64)
     keys = [("population", 0, 3), ("exposure", 0, 0), ("return", 17, 1)]
     salts = np.array([streams[name].salt(t, k) for name, t, k in keys], dtype=np.uint64)
-    rows = kernels.uniform_rows(ids, salts)
+    rows = draw_kernels.uniform_rows(ids, salts)
     for r, (name, t, k) in enumerate(keys):
         assert np.array_equal(rows[r], streams[name].uniform(ids, t, k))
 
@@ -363,10 +373,10 @@ def test_near_whole_months_matches_the_numpy_test():
     months = career * career_years * 12.0 / 4.0
     expected = _near_whole(months)
     assert expected.sum() > 100
-    got = kernels.near_whole_months(career, career_years, 4.0, np.zeros(0), 1e-9)
+    got = roster_kernels.near_whole_months(career, career_years, 4.0, np.zeros(0), 1e-9)
     assert np.array_equal(got, expected)
     expected |= _near_whole(served_u * np.maximum(months, 1.0))
-    got = kernels.near_whole_months(career, career_years, 4.0, served_u, 1e-9)
+    got = roster_kernels.near_whole_months(career, career_years, 4.0, served_u, 1e-9)
     assert np.array_equal(got, expected)
 
 
@@ -393,7 +403,7 @@ def test_enter_officials_fills_rows_as_the_numpy_code():
         pool = tuple(np.full(size, 7.0) for _ in range(5))
         pool = (np.full(size, -1, dtype=np.int64), *pool[1:])
         gains_index = np.cumsum(rng.random(600))
-        new = kernels.enter_officials(
+        new = roster_kernels.enter_officials(
             first, draws, luck, career, step, initial, constants, bounds, multiplier,
             columns, head, nxt, pool, 3, gains_index, 550,
         )  # fmt: skip
@@ -413,7 +423,7 @@ def test_enter_officials_fills_rows_as_the_numpy_code():
         assert np.array_equal(new, ids[draws[1] < 0.3])
         want_head = np.full(n_steps, -1, dtype=np.int32)
         want_next = np.full(size, -1, dtype=np.int32)
-        kernels.push_exits(want_head, want_next, ids, exit_)
+        roster_kernels.push_exits(want_head, want_next, ids, exit_)
         assert np.array_equal(head, want_head) and np.array_equal(nxt, want_next)
         k = new.size
         assert np.array_equal(pool[0][3 : 3 + k], new) and np.all(pool[0][3 + k :] == -1)
@@ -430,7 +440,7 @@ def test_stock_abroad_matches_the_numpy_count():
         destination = rng.integers(0, 74, 3 * n + 1).astype(np.int16)
         ids = rng.choice(3 * n + 1, n, replace=False).astype(np.int64)
         treaty = (rng.random(74) < 0.4).astype(float)
-        stock, treaty_free = kernels.stock_abroad(ids, state, 2, destination, treaty)
+        stock, treaty_free = abroad_kernels.stock_abroad(ids, state, 2, destination, treaty)
         expected = np.bincount(destination[ids[state[ids] == 2]], minlength=74)
         assert np.array_equal(stock, expected)
         assert treaty_free == np.sum(expected * (treaty == 0))
@@ -563,7 +573,9 @@ def test_uniform_bands_split_as_the_masks():
     for n, low, high in ((0, 0.2, 0.5), (1, 0.5, 0.5), (3000, 0.1, 0.35), (3000, 0.3, 0.3)):
         ids = rng.choice(50_000, n, replace=False).astype(np.int64)
         u = streams["investigation"].uniform(ids, 12)
-        below, between = kernels.uniform_bands(ids, streams["investigation"].salt(12), low, high)
+        below, between = draw_kernels.uniform_bands(
+            ids, streams["investigation"].salt(12), low, high
+        )
         assert np.array_equal(below, ids[u < low])
         assert np.array_equal(between, ids[(u >= low) & (u < high)])
 
@@ -587,9 +599,9 @@ def test_arrive_abroad_matches_the_numpy_bookkeeping():
     want_fled_to = fled_to.copy()
     ids = rng.choice(size, 700, replace=False).astype(np.int64)
     where = rng.integers(0, n_c, ids.size)
-    taken = kernels.arrive_abroad(ids, where, 9, 0.4, columns, counts, 2, fled_to)
+    taken = abroad_kernels.arrive_abroad(ids, where, 9, 0.4, columns, counts, 2, fled_to)
     how = np.zeros(size, np.int8)
-    kernels.move_state(expected[0], expected[1], how, want_counts, ids, 2, 9, -1)
+    roster_kernels.move_state(expected[0], expected[1], how, want_counts, ids, 2, 9, -1)
     expected[2][ids], expected[3][ids] = where, 9
     want_taken = 0.4 * expected[4][ids]
     expected[5][ids] = want_taken
