@@ -2,10 +2,7 @@
 
 The fates of fugitives abroad implement rules and are in :mod:`sim.core.rule_kernels`.
 
-Kernels do integer work, comparisons, gathers and scatters, and the plain arithmetic of the rules
-in the same order as the numpy code; transcendental functions (``exp``, ``log``, ``pow``) stay in
-numpy, whose SIMD versions need not round like the C library that compiled code calls. Each is
-compiled once with ``cache=True`` (see :mod:`sim.core.numba_cache`).
+Compiled once with ``cache=True``, under the conventions of :mod:`sim.core.numba_cache`;
 tests/test_abroad_kernels.py checks each against the numpy code it replaces, bit for bit.
 """
 

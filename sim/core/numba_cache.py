@@ -11,6 +11,10 @@ numba picks a function's cache directory when ``@njit(cache=True)`` decorates it
 fallback must be in place before the first decoration. It runs when this module is imported,
 and every kernel module takes its ``njit`` from here (``from sim.core.numba_cache import njit``),
 so no kernel can be decorated before it.
+
+Kernels do integer work, comparisons, gathers and scatters, and the plain arithmetic of the rules
+in the same order as the numpy code; transcendental functions (``exp``, ``log``, ``pow``) stay in
+numpy, whose SIMD versions need not round like the C library that compiled code calls.
 """
 
 from __future__ import annotations

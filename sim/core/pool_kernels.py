@@ -3,10 +3,7 @@
 Each month the corrupt officials' illicit gains grow with the gains index, and two integrated
 hazards (family abroad, exposure) advance until they reach each official's own threshold.
 
-Kernels do integer work, comparisons, gathers and scatters, and the plain arithmetic of the rules
-in the same order as the numpy code; transcendental functions (``exp``, ``log``, ``pow``) stay in
-numpy, whose SIMD versions need not round like the C library that compiled code calls. Each is
-compiled once with ``cache=True`` (see :mod:`sim.core.numba_cache`).
+Compiled once with ``cache=True``, under the conventions of :mod:`sim.core.numba_cache`;
 tests/test_pool_kernels.py checks each against its rule, bit for bit.
 """
 
