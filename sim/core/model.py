@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from mesa.agent import AgentSet
 
-from sim.core import kernels, rules, transitions
+from sim.core import abroad_kernels, rules, transitions
 from sim.core.agents import CountryAgent, CountryStates, StateAgent
 from sim.core.levers import compile_levers
 from sim.core.metrics import FLOWS, STOCKS
@@ -141,7 +141,7 @@ class FlightModel(mesa.Model):
     def _record(self, t: int, flows: dict[str, float], month: transitions.Month) -> None:
         """Store month ``t``: everything counted in simulated agents is kept in real officials."""
         pop, cs, s = self.officials, self.country_states, self.scale
-        stock, treaty_free = kernels.stock_abroad(
+        stock, treaty_free = abroad_kernels.stock_abroad(
             pop.abroad_ids, pop.state, int(S.ABROAD), pop.destination, cs.treaty_in_force
         )
         cs.stock_abroad = stock

@@ -15,7 +15,7 @@ from enum import IntEnum
 import numpy as np
 from scipy.special import gammaincinv, ndtri
 
-from sim.core import kernels, rules
+from sim.core import draw_kernels, pool_kernels, roster_kernels, rules
 from sim.core.rng import Streams, to_normal
 from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
@@ -95,7 +95,7 @@ class CorruptPool:
 
     def columns(self) -> tuple[np.ndarray, ...]:
         """``(ids, rate, base, exposure_hazard, family_hazard)`` at full capacity, for
-        :func:`kernels.enter_officials`, which writes new entries after the first ``n``."""
+        :func:`roster_kernels.enter_officials`, which writes new entries after the first ``n``."""
         return self.ids, self.rate, self.base, self.exposure_hazard, self.family_hazard
 
     def extend(self, exposure_threshold: np.ndarray, family_threshold: np.ndarray) -> None:
@@ -189,14 +189,16 @@ def career_quantile(
     Only whole months of a career are ever used (the exit month, and for initial officials the
     whole months already served, ``served_u`` x career). Those are exactly the whole months of
     ``scipy.special.gammaincinv``, which defines the career: the fast quantile
-    (:func:`kernels.gamma4_quantile`, shape 4 only) is within ~1e-14 of it, and any career
+    (:func:`roster_kernels.gamma4_quantile`, shape 4 only) is within ~1e-14 of it, and any career
     within ``WHOLE_MONTH_MARGIN`` of a whole month is taken from scipy itself.
     """
     if CAREER_SHAPE != 4.0:
         return gammaincinv(CAREER_SHAPE, u)
-    career = kernels.gamma4_quantile(u, ndtri(u))
+    career = roster_kernels.gamma4_quantile(u, ndtri(u))
     served = np.zeros(0) if served_u is None else served_u
-    near = kernels.near_whole_months(career, career_years, CAREER_SHAPE, served, WHOLE_MONTH_MARGIN)
+    near = roster_kernels.near_whole_months(
+        career, career_years, CAREER_SHAPE, served, WHOLE_MONTH_MARGIN
+    )
     if near.any():
         career[near] = gammaincinv(CAREER_SHAPE, u[near])
     return career
@@ -293,12 +295,12 @@ class OfficialPopulation:
         pop, cor = self.world.population, self.world.corruption
         # the population stream's draws k = 0..4 at month 0 (k = 4 only for initial officials):
         # rank, corrupt, gains, career, share of the career already served
-        u = kernels.uniform_rows(ids, self._entry_salts if initial else self._entry_salts[:4])
+        u = draw_kernels.uniform_rows(ids, self._entry_salts if initial else self._entry_salts[:4])
         luck = np.exp(cor.gains_sigma * to_normal(u[2]))
         served_u = u[4] if initial else None
         career = career_quantile(np.clip(u[3], 1e-12, 1 - 1e-12), pop.career_years, served_u)
         # the rows' arithmetic and bookkeeping (rank, gains rate, entry and exit, calendar)
-        new = kernels.enter_officials(
+        new = roster_kernels.enter_officials(
             first,
             u[[0, 1, 4]] if initial else u[:2],
             luck,
@@ -326,7 +328,7 @@ class OfficialPopulation:
         self.counts[S.IN_OFFICE] += count
         # integrated-hazard clocks: an event happens when the cumulative hazard passes an Exp(1)
         # threshold drawn once per official (exact for piecewise-constant monthly hazards)
-        thresholds = -np.log1p(-kernels.uniform_rows(new, self._threshold_salts))
+        thresholds = -np.log1p(-draw_kernels.uniform_rows(new, self._threshold_salts))
         self.pool.extend(thresholds[0], thresholds[1])
 
     def corrupt_month(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -338,7 +340,7 @@ class OfficialPopulation:
         """
         pool = self.pool
         while True:
-            alive, n_alive, gains, ratio = kernels.pool_gains(
+            alive, n_alive, gains, ratio = pool_kernels.pool_gains(
                 pool.view("ids"),
                 self.state,
                 int(S.IN_OFFICE),
@@ -355,7 +357,7 @@ class OfficialPopulation:
         """New officials enter; those whose career ends now and are still in office retire."""
         entered = int(self.entries[step]) if step < len(self.entries) else 0
         self._add(entered, step)
-        leaving = kernels.pop_exits(
+        leaving = roster_kernels.pop_exits(
             self.exit_head, self.exit_next, self.state, int(S.IN_OFFICE), step
         )
         self.set_state(leaving, S.RETIRED_OR_DEAD, step, how=0)
@@ -368,7 +370,7 @@ class OfficialPopulation:
         Keeps the per-state ``counts`` in step with the ``state`` array.
         """
         if ids.size:
-            kernels.move_state(
+            roster_kernels.move_state(
                 self.state, self.state_step, self.how, self.counts, ids, int(state), step, how
             )
 
@@ -384,7 +386,7 @@ class OfficialPopulation:
             ``(kept, ready)``: the list without those who left ``state``, and its members whose
             ``since`` step (e.g. ``state_step``) is before ``step``.
         """
-        return kernels.members(ids, self.state, int(state), since, step)
+        return roster_kernels.members(ids, self.state, int(state), since, step)
 
     # ------------------------------------------------------------------------ record view
     def record(self, official_id: int) -> dict[str, object]:

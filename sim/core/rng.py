@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from sim.core import kernels
+from sim.core import draw_kernels
 
 
 def stream_id(name: str) -> int:
@@ -52,15 +52,17 @@ class Stream:
         Returns:
             float64 array of the shape of ``ids``.
         """
-        salt = kernels.salt(self.key, month, k)
+        salt = draw_kernels.salt(self.key, month, k)
         if type(ids) is np.ndarray and ids.ndim == 1 and ids.dtype == np.int64:
-            return kernels.uniform_ids(ids, salt)  # the common case, without copies or reshapes
+            return draw_kernels.uniform_ids(
+                ids, salt
+            )  # the common case, without copies or reshapes
         ids = np.asarray(ids, dtype=np.int64)
-        return kernels.uniform_ids(ids.ravel(), salt).reshape(ids.shape)
+        return draw_kernels.uniform_ids(ids.ravel(), salt).reshape(ids.shape)
 
     def salt(self, month: int, k: int = 0) -> np.uint64:
         """This stream's hash input common to all ids at ``(month, k)``, for compiled kernels."""
-        return kernels.salt(self.key, month, k)
+        return draw_kernels.salt(self.key, month, k)
 
     def normal(self, ids: np.ndarray | int, month: int, k: int = 0) -> np.ndarray:
         """Standard normal draws by inversion of :meth:`uniform` (kept away from 0 and 1)."""

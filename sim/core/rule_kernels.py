@@ -1,19 +1,19 @@
 """Compiled kernels (numba) that implement the rules of :mod:`sim.core.rules` for one month.
 
 Destination utilities and the logit choices, the stay / hide / flee response, the fugitives'
-return and move-on hazards and fates abroad, and the countries' cooperation. As in
-:mod:`sim.core.kernels` (which sets up numba's cache and the counter-based draws these use),
-each kernel names the rule it implements and does its arithmetic in the same order; numpy keeps
-the exponentials, logarithms and sums over all destinations; tests/test_kernels.py checks each
-against its rule bit for bit.
+return and move-on hazards and fates abroad, and the countries' cooperation. They draw with
+:mod:`sim.core.draw_kernels` and are cached on disk as :mod:`sim.core.numba_cache` sets up.
+Each kernel names the rule it implements and does its arithmetic in the same order; numpy keeps
+the exponentials, logarithms and sums over all destinations; tests/test_rule_kernels.py checks
+each against its rule bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from sim.core.kernels import uniform_one
+from sim.core.draw_kernels import uniform_one
+from sim.core.numba_cache import njit
 
 
 # ------------------------------------------------------------------------ choices
@@ -22,7 +22,7 @@ def hasty(
     ids: np.ndarray, family_country: np.ndarray, salt_: np.uint64, share: float
 ) -> np.ndarray:
     """Whether each escape of ``ids`` is hasty: no family abroad, and the official's uniform
-    (:func:`kernels.uniform_ids` with ``salt_``) below ``share``."""
+    (:func:`draw_kernels.uniform_ids` with ``salt_``) below ``share``."""
     out = np.empty(ids.size, dtype=np.bool_)
     for j in range(ids.size):
         out[j] = family_country[ids[j]] < 0 and uniform_one(ids[j], salt_) < share

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from pydantic import BaseModel
 
-from sim.core import kernels, rule_kernels, rules
+from sim.core import abroad_kernels, draw_kernels, pool_kernels, rule_kernels, rules
 from sim.core.agents import CountryStates
 from sim.core.levers import LeverMonth
 from sim.core.metrics import empty_flows
@@ -176,14 +176,14 @@ def _choose_destination(
 def family_moves(pop: OfficialPopulation, m: Month, alive: np.ndarray, ratio: np.ndarray) -> None:
     """Corrupt officials in office send spouse and children abroad ("naked officials").
 
-    The hazard is :func:`rules.family_abroad_rate`, computed inside :func:`kernels.family_clock`
-    from its power of gains (``ratio``: gains over the reference, see
-    :meth:`OfficialPopulation.corrupt_month`).
+    The hazard is :func:`rules.family_abroad_rate`, computed inside
+    :func:`pool_kernels.family_clock` from its power of gains (``ratio``: gains over the
+    reference, see :meth:`OfficialPopulation.corrupt_month`).
     """
     c, pool = pop.world.corruption, pop.pool
     ids = pool.view("ids")
     size = np.power(ratio, c.family_gains_elasticity)
-    hits = kernels.family_clock(
+    hits = pool_kernels.family_clock(
         ids,
         alive,
         pop.family_country,
@@ -229,7 +229,7 @@ def flee(
     else:
         utility = utility[~stopped]
     where = _choose_destination(pop, gone, m, utility, k=0)
-    taken = kernels.arrive_abroad(
+    taken = abroad_kernels.arrive_abroad(
         gone,
         where,
         m.step,
@@ -266,7 +266,7 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
     family_moves(pop, m, alive, ratio)
     ids = pool.view("ids")
     e = w.exposure
-    hit = kernels.exposure_clock(  # rules.exposure_rate, see the kernel
+    hit = pool_kernels.exposure_clock(  # rules.exposure_rate, see the kernel
         ids,
         alive,
         pop.family_country,
@@ -325,7 +325,7 @@ def investigations(pop: OfficialPopulation, m: Month) -> None:
     p_close = _closing(h.investigation_months)
     p_flee = monthly(h.late_flight_per_year)
     salt = pop.streams["investigation"].salt(m.step)
-    closed, late = kernels.uniform_bands(ids, salt, p_close, p_close + p_flee)
+    closed, late = draw_kernels.uniform_bands(ids, salt, p_close, p_close + p_flee)
     pop.set_state(closed, S.SANCTIONED_AT_HOME, m.step)
     m.flows["sanctioned_at_home"] += closed.size
     pop.log_event(closed, m.step, "sanctioned_at_home")
@@ -345,7 +345,7 @@ def home_capture(pop: OfficialPopulation, m: Month) -> None:
     if ids.size == 0:
         return
     p = rules.home_capture_probability(m.lever.campaign, m.lever.pursuit, pop.world.home)
-    caught, _ = kernels.uniform_bands(ids, pop.streams["capture"].salt(m.step), p, p)
+    caught, _ = draw_kernels.uniform_bands(ids, pop.streams["capture"].salt(m.step), p, p)
     pop.set_state(caught, S.CAUGHT, m.step, how=0)
     m.flows["caught_home"] += caught.size
     pop.log_event(caught, m.step, "caught_home")
