@@ -14,6 +14,7 @@ from sim.runs.cluster import check_address
 KIND = "calibration"
 RESULTS = Path("results") / "calibration"
 
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``flightsim calibrate`` to the command line."""
     p = subparsers.add_parser(
