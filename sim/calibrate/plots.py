@@ -229,3 +229,44 @@ def write_plots(
     targets(fit, pred_stats, folder / "targets.png", met)
     baseline_windows(spec, fitted_runs, folder / "baseline_windows.png")
     tradeoff_scatter(trade, fit, prior_stats, last_stats, folder / "tradeoffs.png")
+
+
+def forecast(table: pd.DataFrame, path: Path, top: int = 6) -> None:
+    """Panels of the forecast: medians with 50% and 90% bands.
+
+    Officials returned and new flights per year, returns by channel (medians), year-end stock
+    abroad at the ``top`` destinations of the last year (medians) and the most-wanted list
+    still at large.
+    """
+    panels = [
+        ("officials_returned", "Officials returned per year"),
+        ("new_flights", "New flights per year"),
+        ("returns_by_channel", "Returns by channel (medians)"),
+        ("stock_abroad_by_destination", f"Stock abroad, top {top} destinations (medians)"),
+        ("most_wanted_at_large", "Most-wanted list still at large"),
+    ]
+    panels = [p for p in panels if (table["quantity"] == p[0]).any()]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False)
+    for ax, (name, title) in zip(axes[0], panels, strict=True):
+        part = table[table["quantity"] == name]
+        if name in ("returns_by_channel", "stock_abroad_by_destination"):
+            details = part["detail"].unique()
+            if name == "stock_abroad_by_destination":
+                last = part[part["year"] == part["year"].max()]
+                details = last.nlargest(top, "q50")["detail"].tolist()
+            for detail in details:
+                d = part[part["detail"] == detail]
+                ax.plot(d["year"], d["q50"], label=str(detail))
+            ax.legend(fontsize=6)
+        else:
+            ax.fill_between(part["year"], part["q05"], part["q95"], alpha=0.2, label="90%")
+            ax.fill_between(part["year"], part["q25"], part["q75"], alpha=0.4, label="50%")
+            ax.plot(part["year"], part["q50"], color="black", label="median")
+            ax.legend(fontsize=6)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.set_ylim(bottom=0)
+    fig.suptitle("Posterior-predictive forecast (written before any comparison)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)

@@ -23,12 +23,14 @@ import pandas as pd
 import pyabc
 import yaml
 
+from sim.calibrate import plots
 from sim.calibrate.abc import (
     calibration_scenario,
     posterior_table,
     total_distance,
     weighted_quantile,
 )
+from sim.calibrate.forecast import forecast_markdown, forecast_scenario, forecast_table
 from sim.calibrate.plots import write_plots
 from sim.calibrate.targets import TargetsSpec, ranges, statistics
 from sim.files import atomic_folder
@@ -198,11 +200,22 @@ def write_outputs(
     medians = dict(zip(summary["parameter"], summary["median"], strict=True))
     with atomic_folder(out, merge=True) as tmp:
         posterior.to_parquet(tmp / "posterior.parquet", index=False)
+        # the posterior draws run to the scenario's end: the fit table reads their months up to
+        # the last target (the same as runs stopped there), the forecast the years after it
         tasks = posterior_tasks(
-            scenario, tmp / "posterior.parquet", spec.settings.predictive_draws, seed
+            forecast_scenario(spec, scale),
+            tmp / "posterior.parquet",
+            spec.settings.predictive_draws,
+            seed,
         )
         predictive = execute(tasks, jobs, executor, "posterior draws", show_progress)
         pred_stats = stats_of(spec, predictive)
+        first_year = int(spec.end[:4]) + 1
+        last_year = int(str(predictive[0].monthly["date"].iloc[-1])[:4])
+        future = None
+        if last_year >= first_year:
+            future = forecast_table(predictive, first_year, last_year)
+            future.to_csv(tmp / "forecast.csv", index=False)
         fitted_header = _header(state, len(tasks))
         (tmp / "fitted.yaml").write_text(fitted_yaml(medians, fitted_header), encoding="utf-8")
         fitted_scenario = with_overrides(scenario, _rounded(medians), file="fitted.yaml")
@@ -258,6 +271,10 @@ def write_outputs(
             scale_check_replicates,
             last_distances=[total_distance(spec, row) for row in last_stats.to_dict("records")],
         )
+        if future is not None:
+            plots.forecast(future, tmp / "plots" / "forecast.png")
+            shown = sorted({first_year, first_year + 1, first_year + 3, 2025, last_year})
+            text += "\n" + forecast_markdown(future, [y for y in shown if y <= last_year])
         (tmp / "report.md").write_text(text, encoding="utf-8")
         written = [out / item.name for item in sorted(tmp.iterdir())]
     return written

@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "calibrate",
         help="fit world parameters to the reported figures by ABC-SMC; write posterior and report",
         description="Fit the world parameters of a targets file by ABC-SMC (pyabc); write "
-        "posterior.parquet, fitted.yaml, fit.csv, report.md and plots/ into the output folder. "
+        "posterior.parquet, fitted.yaml, fit.csv, forecast.csv (the posterior-predictive "
+        "forecast after the last target), report.md and plots/ into the output folder. "
         "The history database there lets an interrupted calibration --resume.",
     )
     p.add_argument("targets", help="targets and priors file, e.g. calibration/targets.yaml")
@@ -44,8 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--overwrite-fit",
         action="store_true",
         help="let --out be a folder flightsim did not write (e.g. the committed calibration/): "
-        "its posterior.parquet, fitted.yaml, fit.csv, report.md and plots/ are replaced, "
-        "other files kept",
+        "its posterior.parquet, fitted.yaml, fit.csv, forecast.csv, report.md and plots/ are "
+        "replaced, other files kept",
     )
     p.add_argument("--jobs", type=positive_int, help="local worker processes (default: CPU count)")
     p.add_argument(
