@@ -31,6 +31,7 @@ from sim.calibrate.abc import (
     weighted_quantile,
 )
 from sim.calibrate.forecast import forecast_markdown, forecast_scenario, forecast_table
+from sim.calibrate.narrowing import narrowing_markdown, narrowing_table
 from sim.calibrate.plots import write_plots
 from sim.calibrate.targets import TargetsSpec, ranges, statistics
 from sim.files import atomic_folder
@@ -186,8 +187,14 @@ def write_outputs(
     executor: Executor | None = None,
     show_progress: bool = True,
     scale_check_replicates: int = 4,
+    earlier: dict[str, pd.DataFrame] | None = None,
+    label: str = "this calibration",
 ) -> list[Path]:
     """Simulate the posterior and the fitted baseline, then write every output into ``out``.
+
+    ``earlier``: posteriors of earlier stages by label (e.g. the calibration on fewer targets):
+    the report then compares how much each stage, and this one (``label``), narrowed each
+    parameter (``narrowing.csv``).
 
     Returns:
         The paths written.
@@ -271,6 +278,11 @@ def write_outputs(
             scale_check_replicates,
             last_distances=[total_distance(spec, row) for row in last_stats.to_dict("records")],
         )
+        if earlier:
+            stages = {**earlier, label: posterior}
+            narrowed = narrowing_table(spec, stages)
+            narrowed.to_csv(tmp / "narrowing.csv", index=False)
+            text += "\n" + narrowing_markdown(narrowed, list(stages))
         if future is not None:
             plots.forecast(future, tmp / "plots" / "forecast.png")
             shown = sorted({first_year, first_year + 1, first_year + 3, 2025, last_year})

@@ -60,6 +60,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="R",
         help="replicates of the fitted baseline at scale 1, to check the scale's bias (0: skip)",
     )
+    p.add_argument(
+        "--earlier-posterior",
+        metavar="PATH",
+        help="posterior.parquet of an earlier calibration (or its folder), e.g. on fewer targets: "
+        "the report then says how much each stage narrowed each parameter (narrowing.csv)",
+    )
+    p.add_argument(
+        "--stage-labels",
+        nargs=2,
+        default=("earlier", "this calibration"),
+        metavar=("EARLIER", "THIS"),
+        help="names of the two stages in that table (e.g. 'window I' 'windows I+II')",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.add_argument(
         "--check", action="store_true", help="only validate the targets file and its scenario"
@@ -72,9 +85,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate.abc import DB_NAME, STATE_NAME, make_sampler, run_abc, targets_hash
     from sim.calibrate.report import write_outputs
     from sim.calibrate.targets import load_targets
+    from sim.runs.posterior import read_posterior
     from sim.runs.replicates import default_jobs
 
     spec = load_targets(args.targets)
+    earlier = None
+    if args.earlier_posterior:
+        found = Path(args.earlier_posterior)
+        found = found / "posterior.parquet" if found.is_dir() else found
+        if not found.is_file():
+            raise InputError(f"{found}: --earlier-posterior: file not found")
+        earlier = {args.stage_labels[0]: read_posterior(found)}
     if args.check:
         print(
             f"{args.targets}: valid ({len(spec.targets)} targets, {len(spec.priors)} priors, "
@@ -126,7 +147,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             not args.quiet,
         )
         written = write_outputs(
-            spec, out, history, state, jobs, executor, not args.quiet, max(args.scale_check, 0)
+            spec,
+            out,
+            history,
+            state,
+            jobs,
+            executor,
+            not args.quiet,
+            max(args.scale_check, 0),
+            earlier,
+            args.stage_labels[1],
         )
     finally:
         close()

@@ -1,0 +1,93 @@
+"""How much each calibration stage narrowed each parameter: prior, earlier posterior, this one.
+
+Widths are of central 90% intervals: of the prior itself, and of each posterior (weighted
+particles). A loguniform prior's parameter is measured in log10 units, where that prior is flat,
+so that a width is comparable across parameters of very different sizes. The share column is the
+posterior's width over the prior's: 1 means the targets taught nothing about that parameter,
+0.2 that they cut its plausible range to a fifth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate.abc import weighted_quantile
+from sim.calibrate.targets import Prior, TargetsSpec
+from sim.runs.posterior import WEIGHT
+
+
+def _scale(prior: Prior, values: np.ndarray) -> np.ndarray:
+    return np.log10(values) if prior.distribution == "loguniform" else values
+
+
+def prior_width(prior: Prior) -> float:
+    """Width of the prior's central 90% interval (log10 units for a loguniform prior)."""
+    low, high = _scale(prior, np.array([prior.low, prior.high]))
+    return 0.9 * float(high - low)
+
+
+def posterior_width(prior: Prior, posterior: pd.DataFrame) -> float:
+    """Width of a posterior's weighted central 90% interval of ``prior.parameter``.
+
+    NaN when the posterior does not hold the parameter (that stage did not fit it).
+    """
+    if prior.parameter not in posterior.columns:
+        return float("nan")
+    values = _scale(prior, posterior[prior.parameter].to_numpy(dtype=float))
+    weights = posterior[WEIGHT].to_numpy(dtype=float)
+    return weighted_quantile(values, weights, 0.95) - weighted_quantile(values, weights, 0.05)
+
+
+def narrowing_table(spec: TargetsSpec, stages: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per parameter of ``spec``: the prior's 90% width, and each stage's width and share of it.
+
+    Args:
+        spec: the targets file whose priors are measured.
+        stages: posterior tables by stage label, in order (e.g. ``{"window I": ...,
+            "windows I+II": ...}``).
+    """
+    rows = []
+    for prior in spec.priors:
+        width = prior_width(prior)
+        row: dict[str, object] = {
+            "parameter": prior.parameter,
+            "units": "log10" if prior.distribution == "loguniform" else "value",
+            "prior_width": width,
+        }
+        for label, posterior in stages.items():
+            w = posterior_width(prior, posterior)
+            row[f"{label} width"] = w
+            row[f"{label} share"] = w / width
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def narrowing_markdown(table: pd.DataFrame, stages: list[str]) -> str:
+    """The report's section: widths and shares of the prior, a dash where a stage did not fit."""
+
+    def fmt(x: object) -> str:
+        return "-" if pd.isna(x) else f"{float(x):.3g}"
+
+    head = "| parameter | units | prior 90% width | " + " | ".join(
+        f"{s} width | {s} share" for s in stages
+    )
+    rule = "| --- | --- | --- |" + " --- | --- |" * len(stages)
+    lines = [
+        "## How much each window narrowed each parameter",
+        "",
+        "Central 90% intervals: the prior's and each posterior's (log10 units for loguniform "
+        "priors). `share` is the posterior width over the prior width: near 1, the targets say "
+        "little about the parameter; a dash, that stage did not fit it.",
+        "",
+        head + " |",
+        rule,
+    ]
+    for _, r in table.iterrows():
+        cells = [r["parameter"], r["units"], fmt(r["prior_width"])]
+        for s in stages:
+            cells += [fmt(r[f"{s} width"]), fmt(r[f"{s} share"])]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join([*lines, ""])
