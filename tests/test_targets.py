@@ -9,16 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.calibrate.targets import (
-    RANK_UNIT,
-    PeriodTarget,
-    RankingTarget,
-    load_targets,
-    miss,
-    outside,
-    ranges,
-    ranking_score,
-)
+from sim.calibrate.statistics import RANK_UNIT, miss, outside, ranges, ranking_score
+from sim.calibrate.targets import PeriodTarget, RankingTarget, load_targets
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.scenario.load import load_scenario, with_overrides
@@ -33,7 +25,7 @@ def test_committed_targets_cover_t1_to_t5_with_sources_and_valid_priors():
     ids = {t.id for t in spec.targets}
     assert {"T1", "T2", "T3", "T4", "T5"} <= ids
     assert all(t.source.strip() for t in spec.targets)
-    assert spec.end == "2014-12"
+    assert spec.end == "2016-12"
     baseline = load_scenario(BASELINE)
     for p in spec.priors:
         for value in (p.low, p.high):
@@ -72,7 +64,11 @@ BAD = [
     (_set("source", ""), "targets[0].source", "at least 1 character"),
     (_drop("high"), "targets[0]", "a range needs both low and high"),
     (_set("value", 4000), "targets[0]", "give either low and high, or value and tolerance"),
-    (_set("kind", "guess"), "targets[0]", "kind must be one of period, ranking, series"),
+    (
+        _set("kind", "guess"),
+        "targets[0]",
+        "kind must be one of country_stock, cumulative, period, ranking, ratio, series",
+    ),
     (_set("end", "2003-13"), "targets[0].end", "expected a real calendar date"),
     (_set("start", "2005-01"), "targets[0]", "end 2003-12 is before start 2005-01"),
     (_set("wieght", 1.0), "targets[0].wieght", "unknown key"),
@@ -139,7 +135,8 @@ def test_check_validates_only_and_prints_one_line(tmp_path, capsys):
     assert main(["calibrate", "--check", str(TARGETS)]) == 0
     out = capsys.readouterr().out
     assert (
-        out == f"{TARGETS}: valid (8 targets, 12 priors, ../scenarios/baseline.yaml to 2014-12)\n"
+        out == f"{TARGETS}: valid (20 targets, 12 priors, 5 observation shares, "
+        "../scenarios/baseline.yaml to 2016-12)\n"
     )
     bad = _write(tmp_path, _set("high", math.inf, section="priors"))
     assert main(["calibrate", "--check", str(bad)]) == 2
