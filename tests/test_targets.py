@@ -34,7 +34,8 @@ def test_committed_targets_cover_t1_to_t5_with_sources_and_valid_priors():
             assert getattr(getattr(scenario.world, section), name) == pytest.approx(value)
 
 
-def _write(tmp_path: Path, mutate) -> Path:
+def write_mutated(tmp_path: Path, mutate) -> Path:
+    """The committed targets file, changed by ``mutate``, written to ``tmp_path``."""
     data = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))
     data["settings"]["scenario"] = str(BASELINE)
     mutate(data)
@@ -97,7 +98,7 @@ BAD = [
 
 @pytest.mark.parametrize(("mutate", "path", "message"), BAD)
 def test_bad_targets_fail_with_file_and_field_path(tmp_path, mutate, path, message):
-    file = _write(tmp_path, mutate)
+    file = write_mutated(tmp_path, mutate)
     with pytest.raises(ScenarioError) as err:
         load_targets(file)
     assert err.value.file == str(file)
@@ -116,13 +117,13 @@ def test_prior_value_the_schema_rejects_names_the_bound(tmp_path):
         }
 
     with pytest.raises(ScenarioError) as err:
-        load_targets(_write(tmp_path, mutate))
+        load_targets(write_mutated(tmp_path, mutate))
     assert err.value.path == "priors[0].low"
     assert "greater than or equal to 0" in err.value.message
 
 
 def test_cli_reports_bad_targets_file_cleanly(tmp_path, capsys):
-    file = _write(tmp_path, _set("metric", "fled_to_mars"))
+    file = write_mutated(tmp_path, _set("metric", "fled_to_mars"))
     out = tmp_path / "out"
     assert main(["calibrate", str(file), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -138,7 +139,7 @@ def test_check_validates_only_and_prints_one_line(tmp_path, capsys):
         out == f"{TARGETS}: valid (20 targets, 12 priors, 5 observation shares, "
         "../scenarios/baseline.yaml to 2016-12)\n"
     )
-    bad = _write(tmp_path, _set("high", math.inf, section="priors"))
+    bad = write_mutated(tmp_path, _set("high", math.inf, section="priors"))
     assert main(["calibrate", "--check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"flightsim: error: {bad}: priors[0].high: Input should be a finite")
@@ -146,7 +147,7 @@ def test_check_validates_only_and_prints_one_line(tmp_path, capsys):
 
 
 def test_invalid_targets_create_no_output_folder(tmp_path, capsys):
-    file = _write(tmp_path, _set("year", 2150, index=6))
+    file = write_mutated(tmp_path, _set("year", 2150, index=6))
     out = tmp_path / "out"
     assert main(["calibrate", str(file), "--out", str(out), "--quiet"]) == 2
     assert "targets[6].year: 2150 is outside" in capsys.readouterr().err

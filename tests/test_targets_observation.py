@@ -29,6 +29,7 @@ from sim.cli import main
 from sim.core.metrics import all_names
 from sim.errors import ScenarioError
 from sim.scenario.load import load_scenario
+from tests.test_targets import write_mutated
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "calibration" / "targets.yaml"
@@ -154,15 +155,6 @@ def test_country_stock_is_the_mean_of_its_years_over_the_share():
     assert math.isnan(stats["X"]) and miss(target, stats) == math.inf
 
 
-def _write(tmp_path: Path, mutate) -> Path:
-    data = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))
-    data["settings"]["scenario"] = str(BASELINE)
-    mutate(data)
-    path = tmp_path / "targets.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
 def _index(target_id: str) -> int:
     data = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))
     return next(i for i, t in enumerate(data["targets"]) if t["id"] == target_id)
@@ -207,7 +199,7 @@ BAD = [
 
 @pytest.mark.parametrize(("mutate", "target_id", "field", "message"), BAD)
 def test_bad_section_4_targets_name_file_and_field(tmp_path, mutate, target_id, field, message):
-    file = _write(tmp_path, mutate)
+    file = write_mutated(tmp_path, mutate)
     with pytest.raises(ScenarioError) as err:
         load_targets(file)
     path = f"targets[{_index(target_id)}]" + (f".{field}" if field else "")
@@ -226,7 +218,7 @@ def test_bad_section_4_targets_name_file_and_field(tmp_path, mutate, target_id, 
     ],
 )  # fmt: skip
 def test_bad_observation_shares_name_file_and_field(tmp_path, mutate, path, message):
-    file = _write(tmp_path, mutate)
+    file = write_mutated(tmp_path, mutate)
     with pytest.raises(ScenarioError) as err:
         load_targets(file)
     assert (err.value.file, err.value.path) == (str(file), path)
@@ -234,7 +226,7 @@ def test_bad_observation_shares_name_file_and_field(tmp_path, mutate, path, mess
 
 
 def test_cli_exits_2_with_one_line_naming_file_and_field(tmp_path, capsys):
-    file = _write(tmp_path, _set("W3", "share", "observation.nonsense"))
+    file = write_mutated(tmp_path, _set("W3", "share", "observation.nonsense"))
     out = tmp_path / "out"
     assert main(["calibrate", str(file), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
