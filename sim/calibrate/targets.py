@@ -1,6 +1,6 @@
-"""Calibration targets and priors: the file schema, loading with clean errors, how far off a run is.
+"""Calibration targets, priors and observation shares: the file schema, loading with clean errors.
 
-A targets file (``calibration/targets.yaml``) has three sections:
+A targets file (``calibration/targets.yaml``) has four sections:
 
 - ``settings``: the scenario calibrated (path relative to the file), the calibration ``scale``,
   ``seed`` and the number of posterior draws simulated for the fit table.
