@@ -80,8 +80,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             f"{len(spec.observation)} observation shares, {spec.settings.scenario} to {spec.end})"
         )
         return 0
-    require_metrics(spec)  # before any folder is made: a metric the model lacks cannot be fitted
     out = calibration_folder(args)
+    require_metrics(spec)  # before any folder is made: a metric the model lacks cannot be fitted
     state_file = out / STATE_NAME
     population = args.population
     scale = args.scale or spec.settings.scale
