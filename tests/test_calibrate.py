@@ -19,15 +19,18 @@ from sim.calibrate.abc import (
     calibration_scenario,
     make_sampler,
     posterior_table,
+    prior,
     replicate_of,
     run_abc,
     simulate,
     truncate,
     weighted_quantile,
 )
+from sim.calibrate.report import TARGETS_USED, write_outputs
 from sim.calibrate.targets import load_targets
 from sim.cli import main
 from sim.errors import ClusterError
+from sim.runs.posterior import posterior_draws, posterior_tasks, split_parameters
 from sim.runs.replicates import run
 from sim.scenario.load import load_scenario
 
@@ -225,3 +228,64 @@ def test_unreachable_scheduler_is_a_cluster_error():
     """The sampler's client comes from open_client: a dead address fails with one clear error."""
     with pytest.raises(ClusterError, match="--scheduler tcp://127.0.0.1:9: cannot connect"):
         make_sampler(1, "tcp://127.0.0.1:9")
+
+
+def share_targets_file(folder: Path, scale: int = 200) -> Path:
+    """The small targets file plus ``broad``: the ``fled`` figure of a group twice as large."""
+    path = targets_file(folder, {t: (1, 1e6) for t, *_ in METRICS}, scale=scale)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    broader = {**data["targets"][0], "id": "broad", "share": "observation.officials_share_x"}
+    data["targets"].append(broader)
+    data["observation"] = [
+        {"parameter": "observation.officials_share_x", "meaning": "officials among all",
+         "distribution": "uniform", "low": 0.1, "high": 0.9, "justification": "test"}
+    ]  # fmt: skip
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_observation_shares_map_the_run_and_never_reach_the_scenario(tmp_path):
+    """A share divides its target's statistic; the world values alone make the simulation."""
+    spec = load_targets(share_targets_file(tmp_path))
+    assert spec.parameters[-1] == "observation.officials_share_x"
+    assert set(prior(spec).keys()) == set(spec.parameters)
+    scenario = calibration_scenario(spec)
+    half = simulate(scenario, spec, {**TRUTH, "observation.officials_share_x": 0.5}, 3, 7)
+    quarter = simulate(scenario, spec, {**TRUTH, "observation.officials_share_x": 0.25}, 3, 7)
+    assert half["fled"] > 0
+    assert half["broad"] == pytest.approx(half["fled"] / 0.5)
+    assert quarter["broad"] == pytest.approx(half["fled"] / 0.25)
+    assert quarter["fled"] == half["fled"]  # the share does not touch the simulation
+
+    table = pd.DataFrame(
+        {**{k: [v, v] for k, v in TRUTH.items()},
+         "observation.officials_share_x": [0.3, 0.6], "weight": [1.0, 1.0]}
+    )  # fmt: skip
+    table.to_parquet(tmp_path / "posterior.parquet", index=False)
+    tasks = posterior_tasks(scenario, tmp_path / "posterior.parquet", 4, 1)
+    assert all(set(t.params) == set(TRUTH) for t in tasks)
+    draws = posterior_draws(tmp_path / "posterior.parquet", 4, 1)
+    assert [d["observation.officials_share_x"] for _, d in draws] == [
+        [0.3, 0.6][row] for row, _ in draws
+    ]
+    world, observation = split_parameters(draws[0][1])
+    assert set(world) == set(TRUTH) and set(observation) == {"observation.officials_share_x"}
+
+
+def test_outputs_keep_shares_in_the_posterior_and_out_of_the_fitted_scenario(tmp_path):
+    spec = load_targets(share_targets_file(tmp_path, scale=400))
+    out = tmp_path / "out"
+    history, state = run_abc(spec, out, population=6, generations=1, scale=400, jobs=1,
+                             show_progress=False)  # fmt: skip
+    write_outputs(spec, out, history, state, jobs=1, show_progress=False, scale_check_replicates=0)
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert "observation.officials_share_x" in posterior.columns
+    fitted = yaml.safe_load((out / "fitted.yaml").read_text(encoding="utf-8"))
+    assert set(fitted) == {"world"}  # a partial scenario: the share is not in it
+    load_scenario(out / "fitted.yaml")
+    fit = pd.read_csv(out / "fit.csv").set_index("target")
+    # the broader figure is the officials' over a share between 0.1 and 0.9
+    ratio = fit.loc["broad", "model_median"] / fit.loc["fled", "model_median"]
+    assert 1 / 0.9 <= ratio <= 1 / 0.1
+    assert "observation.officials_share_x" in (out / "report.md").read_text(encoding="utf-8")
+    assert (out / TARGETS_USED).read_bytes() == Path(spec.file).read_bytes()

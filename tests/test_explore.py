@@ -5,6 +5,8 @@ The page itself is driven in a browser by tests/test_explore_browser.py.
 
 from __future__ import annotations
 
+import base64
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -31,11 +33,13 @@ from sim.explore.results import (
     CHANNELS,
     HEADLINE,
     CountingExecutor,
+    LatestRun,
+    Superseded,
     format_number,
     run_explorer,
     tables_of,
 )
-from sim.explore.saving import save_yaml
+from sim.explore.saving import download_link, save_yaml
 from sim.explore.worldmap import map_figure, mapped_codes, unmapped
 from sim.scenario.load import load_scenario
 from tests.support import BASELINE, ROOT
@@ -185,3 +189,53 @@ def test_posterior_draws_are_shared_by_base_and_policy(base):
         result = run_explorer(base, policy, pool, posterior=ROOT / "calibration/posterior.parquet")
     drawn = [r.params for r in result.results]
     assert drawn[0] and drawn[:2] == drawn[2:]  # replicate k of both runs draws the same row
+
+
+def test_download_link_holds_what_save_writes(base, tmp_path):
+    text = export_yaml(base, default_controls(base).with_knob("pursuit", level=2.5))
+    link = download_link(text, "explored.yaml")
+    assert 'id="download-yaml"' in link and 'download="explored.yaml"' in link
+    data = re.search(r'href="data:application/x-yaml;charset=utf-8;base64,([^"]+)"', link)
+    path = tmp_path / "explored.yaml"
+    save_yaml(path, text)
+    assert base64.b64decode(data.group(1)) == path.read_bytes()
+
+
+def test_a_newer_run_cancels_the_stale_one_between_replicates(base):
+    """The stale run stops after its first replicate and its result is discarded."""
+    controls = default_controls(base, scale=1000, replicates=3).with_knob("pursuit", level=3.0)
+    policy = build_policy(base, controls)
+    runs = LatestRun()
+    done: list[str] = []
+    with ThreadPoolExecutor(1) as pool:
+
+        def stale_done() -> None:
+            done.append("stale")
+            if len(done) == 1:  # the levers change while the first run is going
+                runs.begin(pool, lambda: done.append("new"))
+
+        stale = runs.begin(pool, stale_done)
+        with pytest.raises(Superseded):
+            runs.run(stale, run_explorer, base, policy, stale)
+        assert done == ["stale"]  # one of its 6 replicates ran; the other 5 never started
+        newest = runs.begin(pool, lambda: done.append("newest"))
+        result = runs.run(newest, run_explorer, base, policy, newest)
+    assert done == ["stale"] + ["newest"] * 6
+    assert runs.is_current(newest) and not runs.is_current(stale)
+    assert result.effects["estimate"].notna().all()
+
+
+def test_a_result_that_arrives_after_a_newer_run_began_is_never_shown():
+    runs = LatestRun()
+    with ThreadPoolExecutor(1) as pool:
+        old = runs.begin(pool, lambda: None)
+
+        def finished_late() -> str:
+            runs.begin(pool, lambda: None)  # a newer run begins just before this one ends
+            return "old result"
+
+        with pytest.raises(Superseded):
+            runs.run(old, finished_late)
+        newest = runs.begin(pool, lambda: None)
+        assert runs.run(newest, lambda: "new result") == "new result"
+        assert old.cancelled.is_set() and not newest.cancelled.is_set()

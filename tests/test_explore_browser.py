@@ -3,7 +3,8 @@
 The test starts the page on a free port of 127.0.0.1, raises the pursuit level, waits for the
 background run, reads the effect the page shows, saves the scenario YAML from the page, and
 checks that ``flightsim compare`` of that file against the baseline (same scale, replicates and
-seed) gives the number shown. A screenshot goes to the test's temporary folder. Skipped only
+seed) gives the number shown, and that the page's download button gives the same YAML file
+as saving to a path. A screenshot goes to the test's temporary folder. Skipped only
 where no Chromium and chromedriver are installed (Debian's ``chromium``, ``chromium-driver``;
 CI installs them in ``.ci/run``).
 """
@@ -89,12 +90,15 @@ def alive(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
-def browser() -> webdriver.Chrome:
+def browser(downloads: Path) -> webdriver.Chrome:
+    """Headless Chromium that saves downloads in ``downloads`` without asking."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                 "--window-size=1600,2300"):  # fmt: skip
         options.add_argument(arg)
+    prefs = {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    options.add_experimental_option("prefs", prefs)
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
@@ -148,7 +152,9 @@ def test_page_effect_matches_flightsim_compare(tmp_path: Path) -> None:
     driver = None
     try:
         wait_for_port(port, server)
-        driver = browser()
+        downloads = tmp_path / "downloads"
+        downloads.mkdir()
+        driver = browser(downloads)
         driver.get(f"http://127.0.0.1:{port}/")
         wait_done(driver)  # the first run: levers as in the baseline
         assert shown_effect(driver, "returned") == "+0.0"
@@ -168,6 +174,10 @@ def test_page_effect_matches_flightsim_compare(tmp_path: Path) -> None:
         type_into(driver, ".save-path", str(exported))
         driver.find_element(By.CSS_SELECTOR, ".save-button").click()
         WebDriverWait(driver, 30).until(lambda d: exported.is_file())
+        driver.find_element(By.ID, "download-yaml").click()  # the page's download button
+        downloaded = downloads / "explored.yaml"  # Chromium writes a .crdownload, then renames
+        WebDriverWait(driver, 30).until(lambda d: downloaded.is_file())
+        assert downloaded.read_bytes() == exported.read_bytes()
         workers = children(server.pid)
         assert workers  # the runs went to worker processes
         server.terminate()  # as a person stopping the server; its workers must not linger

@@ -9,16 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.calibrate.targets import (
-    RANK_UNIT,
-    PeriodTarget,
-    RankingTarget,
-    load_targets,
-    miss,
-    outside,
-    ranges,
-    ranking_score,
-)
+from sim.calibrate.statistics import RANK_UNIT, miss, outside, ranges, ranking_score
+from sim.calibrate.targets import PeriodTarget, RankingTarget, load_targets
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.scenario.load import load_scenario, with_overrides
@@ -33,7 +25,7 @@ def test_committed_targets_cover_t1_to_t5_with_sources_and_valid_priors():
     ids = {t.id for t in spec.targets}
     assert {"T1", "T2", "T3", "T4", "T5"} <= ids
     assert all(t.source.strip() for t in spec.targets)
-    assert spec.end == "2014-12"
+    assert spec.end == "2016-12"
     baseline = load_scenario(BASELINE)
     for p in spec.priors:
         for value in (p.low, p.high):
@@ -42,7 +34,8 @@ def test_committed_targets_cover_t1_to_t5_with_sources_and_valid_priors():
             assert getattr(getattr(scenario.world, section), name) == pytest.approx(value)
 
 
-def _write(tmp_path: Path, mutate) -> Path:
+def write_mutated(tmp_path: Path, mutate) -> Path:
+    """The committed targets file, changed by ``mutate``, written to ``tmp_path``."""
     data = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))
     data["settings"]["scenario"] = str(BASELINE)
     mutate(data)
@@ -72,7 +65,11 @@ BAD = [
     (_set("source", ""), "targets[0].source", "at least 1 character"),
     (_drop("high"), "targets[0]", "a range needs both low and high"),
     (_set("value", 4000), "targets[0]", "give either low and high, or value and tolerance"),
-    (_set("kind", "guess"), "targets[0]", "kind must be one of period, ranking, series"),
+    (
+        _set("kind", "guess"),
+        "targets[0]",
+        "kind must be one of country_stock, cumulative, period, ranking, ratio, series",
+    ),
     (_set("end", "2003-13"), "targets[0].end", "expected a real calendar date"),
     (_set("start", "2005-01"), "targets[0]", "end 2003-12 is before start 2005-01"),
     (_set("wieght", 1.0), "targets[0].wieght", "unknown key"),
@@ -101,7 +98,7 @@ BAD = [
 
 @pytest.mark.parametrize(("mutate", "path", "message"), BAD)
 def test_bad_targets_fail_with_file_and_field_path(tmp_path, mutate, path, message):
-    file = _write(tmp_path, mutate)
+    file = write_mutated(tmp_path, mutate)
     with pytest.raises(ScenarioError) as err:
         load_targets(file)
     assert err.value.file == str(file)
@@ -120,13 +117,13 @@ def test_prior_value_the_schema_rejects_names_the_bound(tmp_path):
         }
 
     with pytest.raises(ScenarioError) as err:
-        load_targets(_write(tmp_path, mutate))
+        load_targets(write_mutated(tmp_path, mutate))
     assert err.value.path == "priors[0].low"
     assert "greater than or equal to 0" in err.value.message
 
 
 def test_cli_reports_bad_targets_file_cleanly(tmp_path, capsys):
-    file = _write(tmp_path, _set("metric", "fled_to_mars"))
+    file = write_mutated(tmp_path, _set("metric", "fled_to_mars"))
     out = tmp_path / "out"
     assert main(["calibrate", str(file), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -139,9 +136,10 @@ def test_check_validates_only_and_prints_one_line(tmp_path, capsys):
     assert main(["calibrate", "--check", str(TARGETS)]) == 0
     out = capsys.readouterr().out
     assert (
-        out == f"{TARGETS}: valid (8 targets, 12 priors, ../scenarios/baseline.yaml to 2014-12)\n"
+        out == f"{TARGETS}: valid (20 targets, 12 priors, 5 observation shares, "
+        "../scenarios/baseline.yaml to 2016-12)\n"
     )
-    bad = _write(tmp_path, _set("high", math.inf, section="priors"))
+    bad = write_mutated(tmp_path, _set("high", math.inf, section="priors"))
     assert main(["calibrate", "--check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"flightsim: error: {bad}: priors[0].high: Input should be a finite")
@@ -149,7 +147,7 @@ def test_check_validates_only_and_prints_one_line(tmp_path, capsys):
 
 
 def test_invalid_targets_create_no_output_folder(tmp_path, capsys):
-    file = _write(tmp_path, _set("year", 2150, index=6))
+    file = write_mutated(tmp_path, _set("year", 2150, index=6))
     out = tmp_path / "out"
     assert main(["calibrate", str(file), "--out", str(out), "--quiet"]) == 2
     assert "targets[6].year: 2150 is outside" in capsys.readouterr().err

@@ -7,14 +7,16 @@ pyabc's: ``MulticoreEvalParallelSampler`` on this machine, ``DaskDistributedSamp
 Dask scheduler address is given (the same cluster the sweeps use). Written here, because no
 library knows our targets:
 
-- :class:`Simulator`, the model pyabc calls: it validates the sampled parameters through the
+- :class:`Simulator`, the model pyabc calls: it sets the observation share parameters
+  (``observation.…``) apart (:func:`sim.runs.posterior.split_parameters`; they only map the
+  run to the reported figures), validates the other sampled parameters through the
   scenario schema (:func:`sim.scenario.load.with_overrides`), runs the calibrated scenario at a
   reduced ``run.scale`` and stopped at the last month any target looks at (every policy dated
   later is dropped: the model is causal, so the months kept are identical to a full run's),
   and returns the targets' summary statistics in real officials and dollars.
 - :class:`RangeDistance`, a pyabc ``Distance``: 0 when every target is inside its range, and
   otherwise the weighted sum of each target's log-ratio miss
-  (:func:`sim.calibrate.targets.miss`). Range targets have no single observed value, so the
+  (:func:`sim.calibrate.statistics.miss`). Range targets have no single observed value, so the
   distance ignores ``x_0`` (which holds the ranges' midpoints only so that the history
   database describes the run).
 
@@ -48,10 +50,12 @@ import numpy as np
 import pandas as pd
 import pyabc
 
-from sim.calibrate.targets import TargetsSpec, miss, ranges, statistics
+from sim.calibrate.statistics import miss, ranges, statistics
+from sim.calibrate.targets import TargetsSpec, require_metrics
 from sim.runs.adapter import ScenarioAdapter
 from sim.runs.cluster import open_client
 from sim.runs.folders import git_commit
+from sim.runs.posterior import split_parameters
 from sim.runs.replicates import RunResult
 from sim.scenario.load import load_scenario, with_overrides
 from sim.scenario.policy import SCHEDULES
@@ -104,21 +108,31 @@ def replicate_of(params: Mapping[str, float]) -> int:
 
 
 # ------------------------------------------------------------------------- model, distance
-class TargetStatistics:
-    """A measure for :class:`~sim.runs.adapter.ScenarioAdapter`: every target's statistics."""
+def target_statistics(
+    spec: TargetsSpec, result: RunResult, observation: Mapping[str, float]
+) -> dict[str, float]:
+    """Every target's statistics from one run, mapped by the observation shares' values."""
+    stats: dict[str, float] = {}
+    for target in spec.targets:
+        stats.update(statistics(target, result.monthly, result.countries, observation))
+    return stats
 
-    def __init__(self, spec: TargetsSpec) -> None:
+
+class TargetStatistics:
+    """A measure for :class:`~sim.runs.adapter.ScenarioAdapter`: every target's statistics,
+    under fixed observation shares."""
+
+    def __init__(self, spec: TargetsSpec, observation: Mapping[str, float] | None = None) -> None:
         self.spec = spec
+        self.observation = dict(observation or {})
 
     def __call__(self, result: RunResult) -> dict[str, float]:
-        stats: dict[str, float] = {}
-        for target in self.spec.targets:
-            stats.update(statistics(target, result.monthly, result.countries))
-        return stats
+        return target_statistics(self.spec, result, self.observation)
 
 
 def target_adapter(scenario: Scenario, spec: TargetsSpec) -> ScenarioAdapter:
-    """Parameter values -> one run of the calibration scenario -> the targets' statistics."""
+    """Scenario parameter values -> one run of the calibration scenario (statistics without
+    observation shares; :func:`simulate` applies them)."""
     return ScenarioAdapter(scenario, spec.file, TargetStatistics(spec))
 
 
@@ -139,14 +153,26 @@ class Simulator:
 
     def __call__(self, par: Mapping[str, float]) -> dict[str, float]:
         params = {name: float(par[name]) for name in self.spec.parameters}
-        return self.adapter(params, replicate_of(params), self.seed)
+        return _simulate(self.adapter, self.spec, params, replicate_of(params), self.seed)
+
+
+def _simulate(
+    adapter: ScenarioAdapter,
+    spec: TargetsSpec,
+    params: Mapping[str, float],
+    replicate: int,
+    seed: int,
+) -> dict[str, float]:
+    world, observation = split_parameters(dict(params))
+    return target_statistics(spec, adapter.run(world, replicate, seed), observation)
 
 
 def simulate(
     scenario: Scenario, spec: TargetsSpec, params: Mapping[str, float], replicate: int, seed: int
 ) -> dict[str, float]:
-    """Run one parameter set and return every target's statistics."""
-    return target_adapter(scenario, spec)(dict(params), replicate, seed)
+    """Run one parameter set (observation shares included) and return every target's
+    statistics."""
+    return _simulate(target_adapter(scenario, spec), spec, params, replicate, seed)
 
 
 class RangeDistance(pyabc.Distance):
@@ -184,7 +210,7 @@ def total_distance(spec: TargetsSpec, stats: Mapping[str, float]) -> float:
 def prior(spec: TargetsSpec) -> pyabc.Distribution:
     """The priors of the targets file as a pyabc distribution (scipy parametrisation)."""
     rvs = {}
-    for p in spec.priors:
+    for p in spec.all_priors:
         if p.distribution == "uniform":
             rvs[p.parameter] = pyabc.RV("uniform", p.low, p.high - p.low)
         else:
@@ -193,8 +219,13 @@ def prior(spec: TargetsSpec) -> pyabc.Distribution:
 
 
 def observed(spec: TargetsSpec) -> dict[str, float]:
-    """Midpoints of the target ranges (stored in the history; the distance does not use them)."""
-    return {key: (lo + hi) / 2 for t in spec.targets for key, lo, hi in ranges(t)}
+    """Midpoints of the target ranges, or the low end of a lower bound (stored in the history;
+    the distance does not use them)."""
+    return {
+        key: (lo + hi) / 2 if math.isfinite(hi) else lo
+        for t in spec.targets
+        for key, lo, hi in ranges(t)
+    }
 
 
 # -------------------------------------------------------------------------------- running
@@ -252,6 +283,7 @@ def run_abc(
     Returns:
         The history and the run's state (budget, wall time, simulations).
     """
+    require_metrics(spec)  # before any folder or simulation: a planned metric cannot be fitted
     out.mkdir(parents=True, exist_ok=True)
     db = out / DB_NAME
     state_file = out / STATE_NAME

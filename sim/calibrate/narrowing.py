@@ -42,7 +42,7 @@ def posterior_width(prior: Prior, posterior: pd.DataFrame) -> float:
 
 
 def narrowing_table(spec: TargetsSpec, stages: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per parameter of ``spec``: the prior's 90% width, and each stage's width and share of it.
+    """Per parameter of ``spec`` (observation shares included): the prior's 90% width, and each stage's width and share of it.
 
     Args:
         spec: the targets file whose priors are measured.
@@ -50,7 +50,7 @@ def narrowing_table(spec: TargetsSpec, stages: Mapping[str, pd.DataFrame]) -> pd
             "windows I+II": ...}``).
     """
     rows = []
-    for prior in spec.priors:
+    for prior in spec.all_priors:
         width = prior_width(prior)
         row: dict[str, object] = {
             "parameter": prior.parameter,

@@ -35,9 +35,9 @@ def _short(name: str) -> str:
 
 def marginals(spec: TargetsSpec, posterior: pd.DataFrame, path: Path) -> None:
     """Weighted posterior histogram of each parameter over its prior's range."""
-    fig, axes = _grid(len(spec.priors))
+    fig, axes = _grid(len(spec.all_priors))
     w = posterior[WEIGHT].to_numpy()
-    for ax, p in zip(axes, spec.priors, strict=False):
+    for ax, p in zip(axes, spec.all_priors, strict=False):
         values_ = posterior[p.parameter].to_numpy()
         lo, hi, label = p.low, p.high, _short(p.parameter)
         if p.distribution == "loguniform":  # show log10 values: the prior is flat there
@@ -116,9 +116,21 @@ def targets(fit: pd.DataFrame, stats: pd.DataFrame, path: Path, met: pd.Series) 
     return fig
 
 
-def baseline_windows(spec: TargetsSpec, runs: Sequence[RunResult], path: Path) -> None:
-    """The fitted baseline's cumulative series over each target window, with the target range."""
-    panels = [t for t in spec.targets]
+def _series(monthly: pd.DataFrame, t: PeriodTarget | SeriesTarget, share: float) -> pd.Series:
+    """A target's summed metrics per month, divided by its observation share."""
+    return sum(values(monthly, m) for m in t.metrics) / share
+
+
+def baseline_windows(
+    spec: TargetsSpec,
+    runs: Sequence[RunResult],
+    path: Path,
+    observation: dict[str, float] | None = None,
+) -> None:
+    """The fitted baseline's cumulative series over each target window, with the target range
+    (period, series and ranking targets; the model mapped by the shares' posterior medians)."""
+    panels = [t for t in spec.targets if isinstance(t, (PeriodTarget, SeriesTarget, RankingTarget))]
+    shares = observation or {}
     fig, axes = _grid(len(panels), cols=3, size=4.0)
     for ax, t in zip(axes, panels, strict=False):
         if isinstance(t, PeriodTarget):
@@ -126,7 +138,8 @@ def baseline_windows(spec: TargetsSpec, runs: Sequence[RunResult], path: Path) -
             for r in runs:
                 m = r.monthly
                 inside = (m["date"] >= t.start) & (m["date"] <= t.end)
-                curves.append(values(m, t.metric)[inside.to_numpy()].cumsum().to_numpy())
+                share = shares.get(t.share, 1.0) if t.share else 1.0
+                curves.append(_series(m, t, share)[inside.to_numpy()].cumsum().to_numpy())
             arr = np.array(curves)
             dates = pd.to_datetime(
                 runs[0].monthly["date"][
@@ -138,6 +151,7 @@ def baseline_windows(spec: TargetsSpec, runs: Sequence[RunResult], path: Path) -
             )
             ax.plot(dates, np.median(arr, axis=0), color="tab:blue")
             lo, hi = t.bounds
+            hi = hi if np.isfinite(hi) else 2 * lo  # a lower bound: drawn up to twice its low
             ax.errorbar(
                 [dates.iloc[-1]],
                 [(lo + hi) / 2],
@@ -147,13 +161,16 @@ def baseline_windows(spec: TargetsSpec, runs: Sequence[RunResult], path: Path) -
                 capsize=4,
                 label="target range",
             )
-            ax.set_title(f"{t.id}: cumulative {t.metric}, {t.start} to {t.end}", fontsize=8)
+            name = " + ".join(t.metrics)
+            ax.set_title(f"{t.id}: cumulative {name}, {t.start} to {t.end}", fontsize=8)
         elif isinstance(t, SeriesTarget):
             years = sorted({int(y) for y in runs[0].monthly["year"]})
             arr = np.array(
                 [
                     [
-                        values(r.monthly, t.metric)[r.monthly["year"].to_numpy() == y].sum()
+                        _series(r.monthly, t, shares.get(t.share, 1.0) if t.share else 1.0)[
+                            r.monthly["year"].to_numpy() == y
+                        ].sum()
                         for y in years
                     ]
                     for r in runs
@@ -171,7 +188,7 @@ def baseline_windows(spec: TargetsSpec, runs: Sequence[RunResult], path: Path) -
                 color="tab:green",
             )
             ax.set_xlim(1995, max(years))
-            ax.set_title(f"{t.id}: {t.metric} per year", fontsize=8)
+            ax.set_title(f"{t.id}: {' + '.join(t.metrics)} per year", fontsize=8)
         elif isinstance(t, RankingTarget):
             c = pd.concat([r.countries for r in runs])
             c = c[(c["year"] == t.year) & ~c["iso3"].isin(t.exclude)]
@@ -222,12 +239,13 @@ def write_plots(
     prior_stats: pd.DataFrame,
     last_stats: pd.DataFrame,
     trade: pd.DataFrame,
+    observation: dict[str, float] | None = None,
 ) -> None:
-    """Every calibration figure into ``folder``."""
+    """Every calibration figure into ``folder`` (``observation``: the shares' medians)."""
     marginals(spec, posterior, folder / "posterior_marginals.png")
     pairs(spec, posterior, folder / "posterior_pairs.png")
     targets(fit, pred_stats, folder / "targets.png", met)
-    baseline_windows(spec, fitted_runs, folder / "baseline_windows.png")
+    baseline_windows(spec, fitted_runs, folder / "baseline_windows.png", observation)
     tradeoff_scatter(trade, fit, prior_stats, last_stats, folder / "tradeoffs.png")
 
 

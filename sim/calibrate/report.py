@@ -6,7 +6,7 @@ its own parameter set drawn from the posterior (the same draws ``flightsim run -
 makes, :mod:`sim.runs.posterior`); the fitted baseline (posterior medians) is simulated as well, at
 the calibration scale and, as a check on that scale, at scale 1. Every file is written to a
 temporary folder first (:func:`sim.files.atomic_folder`) and moved into place only once all are
-complete.
+complete; a copy of the targets file (``targets_used.yaml``) goes with them.
 """
 
 from __future__ import annotations
@@ -27,35 +27,44 @@ from sim.calibrate import plots
 from sim.calibrate.abc import (
     calibration_scenario,
     posterior_table,
+    target_statistics,
     total_distance,
     weighted_quantile,
 )
 from sim.calibrate.forecast import forecast_markdown, forecast_scenario, forecast_table
 from sim.calibrate.narrowing import narrowing_markdown, narrowing_table
 from sim.calibrate.plots import write_plots
-from sim.calibrate.targets import TargetsSpec, ranges, statistics
+from sim.calibrate.statistics import ranges
+from sim.calibrate.targets import TargetsSpec
 from sim.files import atomic_folder
 from sim.runs.folders import git_commit
-from sim.runs.posterior import WEIGHT, posterior_tasks
+from sim.runs.posterior import WEIGHT, posterior_draws, posterior_tasks, split_parameters
 from sim.runs.replicates import RunResult, replicate_tasks
 from sim.runs.runner import execute
 from sim.scenario.load import with_overrides
 
 FIT_COLUMNS = ("target", "low", "high", "model_median", "model_p05", "model_p95", "inside")
 FITTED_REPLICATES = 20
+TARGETS_USED = "targets_used.yaml"
+"""A calibration folder's copy of the targets file it was fitted to."""
 TRADEOFF_CORRELATION = 0.25
 """Prior-sample rank correlation above which two missed targets are said to be coupled."""
 
 
-def stats_of(spec: TargetsSpec, results: Sequence[RunResult]) -> pd.DataFrame:
-    """One row per run: every target statistic (columns are the fit table's keys)."""
-    rows = []
-    for r in results:
-        row: dict[str, float] = {}
-        for target in spec.targets:
-            row.update(statistics(target, r.monthly, r.countries))
-        rows.append(row)
-    return pd.DataFrame(rows)
+def stats_of(
+    spec: TargetsSpec,
+    results: Sequence[RunResult],
+    observation: Sequence[dict[str, float]] | dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """One row per run: every target statistic (columns are the fit table's keys).
+
+    Args:
+        observation: the observation shares, one set for all runs or one per run.
+    """
+    each = observation if isinstance(observation, Sequence) else [observation or {}] * len(results)
+    return pd.DataFrame(
+        [target_statistics(spec, r, shares) for r, shares in zip(results, each, strict=True)]
+    )
 
 
 def fit_table(spec: TargetsSpec, stats: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +92,7 @@ def posterior_summary(spec: TargetsSpec, posterior: pd.DataFrame) -> pd.DataFram
     """Per parameter: prior bounds, posterior weighted median and 90% interval."""
     w = posterior[WEIGHT].to_numpy()
     rows = []
-    for p in spec.priors:
+    for p in spec.all_priors:
         v = posterior[p.parameter].to_numpy()
         rows.append(
             {
@@ -204,19 +213,21 @@ def write_outputs(
     scenario = calibration_scenario(spec, scale)
     posterior = posterior_table(history)
     summary = posterior_summary(spec, posterior)
-    medians = dict(zip(summary["parameter"], summary["median"], strict=True))
+    medians, observed_medians = split_parameters(
+        dict(zip(summary["parameter"], summary["median"], strict=True))
+    )
     with atomic_folder(out, merge=True) as tmp:
         posterior.to_parquet(tmp / "posterior.parquet", index=False)
         # the posterior draws run to the scenario's end: the fit table reads their months up to
         # the last target (the same as runs stopped there), the forecast the years after it
+        draws = spec.settings.predictive_draws
         tasks = posterior_tasks(
-            forecast_scenario(spec, scale),
-            tmp / "posterior.parquet",
-            spec.settings.predictive_draws,
-            seed,
+            forecast_scenario(spec, scale), tmp / "posterior.parquet", draws, seed
         )
+        drawn = posterior_draws(tmp / "posterior.parquet", draws, seed)
+        shares = [split_parameters(values)[1] for _, values in drawn]
         predictive = execute(tasks, jobs, executor, "posterior draws", show_progress)
-        pred_stats = stats_of(spec, predictive)
+        pred_stats = stats_of(spec, predictive, shares)
         first_year = int(spec.end[:4]) + 1
         last_year = int(str(predictive[0].monthly["date"].iloc[-1])[:4])
         future = None
@@ -233,7 +244,7 @@ def write_outputs(
             "fitted",
             show_progress,
         )
-        fitted_stats = stats_of(spec, fitted_runs)
+        fitted_stats = stats_of(spec, fitted_runs, observed_medians)
         scale_check = None
         if scale_check_replicates > 0:
             one = with_overrides(fitted_scenario, {"run.scale": 1})
@@ -244,9 +255,11 @@ def write_outputs(
                 "scale 1",
                 show_progress,
             )
-            scale_check = stats_of(spec, runs)
+            scale_check = stats_of(spec, runs, observed_medians)
         fit = fit_table(spec, pred_stats)
         fit.to_csv(tmp / "fit.csv", index=False)
+        # the targets as fitted: the folder's outputs stay checkable after targets.yaml moves on
+        (tmp / TARGETS_USED).write_bytes(Path(spec.file).read_bytes())
         fitted_fit = fit_table(spec, fitted_stats)
         prior_stats = history_stats(history, 0)
         last_stats = history_stats(history, history.max_t)
@@ -263,6 +276,7 @@ def write_outputs(
             prior_stats,
             last_stats,
             trade,
+            observed_medians,
         )
         text = report_text(
             spec,

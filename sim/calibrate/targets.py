@@ -1,37 +1,44 @@
-"""Calibration targets and priors: the file schema, loading with clean errors, how far off a run is.
+"""Calibration targets, priors and observation shares: the file schema, loading with clean errors.
 
-A targets file (``calibration/targets.yaml``) has three sections:
+A targets file (``calibration/targets.yaml``) has four sections:
 
 - ``settings``: the scenario calibrated (path relative to the file), the calibration ``scale``,
   ``seed`` and the number of posterior draws simulated for the fit table.
 - ``targets``: one entry per reported figure, mapped to the model metric that matches its
-  definition. Three kinds: ``period`` (a metric over a period against a range ``low..high`` or a
-  ``value`` with a relative ``tolerance``), ``ranking`` (which countries lead a per-country stock
-  in a year) and ``series`` (yearly values of a metric, each within a tolerance).
+  definition (``metric`` may list several, summed). Kinds: ``period`` (a metric over a period
+  against a range ``low..high``, a ``value`` with a relative ``tolerance``, or with
+  ``lower_bound_only`` a ``low`` alone), ``ranking`` (which countries lead a per-country stock
+  in a year), ``series`` (yearly values of a metric, each within a tolerance), ``cumulative``
+  (a flow summed from one month to each of several ends), ``ratio`` (one sum of flows over
+  another in a period) and ``country_stock`` (a per-country stock at the end of given years,
+  averaged).
 - ``priors``: the calibrated parameters, with the dotted names the scenario uses.
+- ``observation``: share parameters of the observation model (``observation.<name>``), each
+  with a prior. They are calibrated with the priors but are not scenario parameters: a target
+  whose figure counts a broader group than the model's officials names one in ``share``, and
+  its statistic is the model's value divided by the share (officials / share = the broader
+  group). See :mod:`sim.calibrate.statistics`.
 
 Every failure is a :class:`~sim.errors.ScenarioError` naming the file and the field path,
 found before the first simulation: numbers must be finite, every target must lie in the
 calibrated scenario's run period, and every prior's bounds must be valid for that scenario.
 
-How far off a run is (the ABC distance, see :mod:`sim.calibrate.abc`): a value inside its range
-is 0 off; outside, it is off by the log ratio to the nearest bound (10% outside is about 0.1),
-so targets of very different magnitudes (officials, US dollars) weigh alike. A series is off
-by the mean of its years; a ranking by ``RANK_UNIT`` times the share of the listed countries
-missing from the model's top places. Each target's miss is multiplied by its weight.
+Metrics another part of the model is still adding (:data:`PLANNED_METRICS`) load without error,
+so the file stays valid while they are on their way; :func:`require_metrics` refuses them, with
+the file and field path, when a calibration is about to simulate.
+
+How far off a run is: :mod:`sim.calibrate.statistics`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
-import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from sim.core.metrics import COUNTRY_COLUMNS, all_names, period_value
+from sim.core.metrics import COUNTRY_COLUMNS, all_names
 from sim.errors import ScenarioError
 from sim.scenario.base import Date, Frozen
 from sim.scenario.load import load_scenario, with_overrides
@@ -41,13 +48,17 @@ from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
 from sim.world.dates import iso_month, month_of
 
-RANK_UNIT = math.log(2.0)
-"""Miss of a ranking with none of its countries on top (as far off as a factor of two)."""
-
-FLOOR = 1.0
-"""Model values are floored at this before taking logs (no log of zero)."""
+PLANNED_METRICS = frozenset(
+    {"returned_covertly", "caught_after_covert_return", "most_wanted_returned",
+     "most_wanted_at_large"}
+)  # fmt: skip
+"""Metrics being added to the model (covert returns, the most-wanted list): accepted when the
+model does not record them yet, refused by :func:`require_metrics` before a calibration."""
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+MetricName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Metrics = MetricName | Annotated[tuple[MetricName, ...], Field(min_length=1)]
+ShareName = Annotated[str, Field(pattern=r"^observation\.[a-z][a-z0-9_]*$")]
 Text = Annotated[str, Field(min_length=1)]
 Weight = Annotated[float, Field(gt=0.0, le=100.0)]
 
@@ -62,22 +73,38 @@ class _Common(Frozen):
     caveat: str = ""
 
 
-class PeriodTarget(_Common):
+class _Counted(_Common):
+    """A target whose figure may count a broader group than the model's officials."""
+
+    metric: Metrics
+    share: ShareName | None = None
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The model metrics summed for this target."""
+        return (self.metric,) if isinstance(self.metric, str) else tuple(self.metric)
+
+
+class PeriodTarget(_Counted):
     """A metric over ``start..end`` (flows summed, stocks at the end) within a range."""
 
     kind: Literal["period"]
-    metric: str
     start: Date
     end: Date
     low: Annotated[float, Field(ge=0.0)] | None = None
     high: Annotated[float, Field(gt=0.0)] | None = None
     value: Annotated[float, Field(gt=0.0)] | None = None
     tolerance: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
+    lower_bound_only: bool = False
 
     @model_validator(mode="after")
     def _range(self) -> PeriodTarget:
         if month_of(self.end) < month_of(self.start):
             raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.lower_bound_only:
+            if self.low is None or self.low <= 0 or self.high is not None or self.value:
+                raise ValueError("lower_bound_only needs a positive low and no high or value")
+            return self
         has_range = self.low is not None or self.high is not None
         has_value = self.value is not None or self.tolerance is not None
         if has_range == has_value:
@@ -93,8 +120,11 @@ class PeriodTarget(_Common):
 
     @property
     def bounds(self) -> tuple[float, float]:
+        """``(low, high)``; ``high`` is infinite for a lower bound only."""
         if self.value is not None and self.tolerance is not None:
             return self.value * (1 - self.tolerance), self.value * (1 + self.tolerance)
+        if self.lower_bound_only:
+            return float(self.low or 0.0), math.inf
         return float(self.low or 0.0), float(self.high or 0.0)
 
 
@@ -125,11 +155,10 @@ class Point(Frozen):
     value: Annotated[float, Field(gt=0.0)]
 
 
-class SeriesTarget(_Common):
+class SeriesTarget(_Counted):
     """Yearly values of a flow, each within a relative tolerance (a shape)."""
 
     kind: Literal["series"]
-    metric: str
     points: Annotated[tuple[Point, ...], Field(min_length=1)]
     tolerance: Annotated[float, Field(gt=0.0, lt=1.0)]
 
@@ -141,7 +170,80 @@ class SeriesTarget(_Common):
         return self
 
 
-Target = Annotated[PeriodTarget | RankingTarget | SeriesTarget, Field(discriminator="kind")]
+class EndPoint(Frozen):
+    end: Date
+    value: Annotated[float, Field(gt=0.0)]
+
+
+class CumulativeTarget(_Counted):
+    """A flow summed from ``start`` to each point's ``end`` (a running total, e.g. a list's
+    members returned since it was published), each within a relative tolerance."""
+
+    kind: Literal["cumulative"]
+    start: Date
+    points: Annotated[tuple[EndPoint, ...], Field(min_length=1)]
+    tolerance: Annotated[float, Field(gt=0.0, lt=1.0)]
+
+    @model_validator(mode="after")
+    def _ends(self) -> CumulativeTarget:
+        ends = [month_of(p.end) for p in self.points]
+        if ends != sorted(set(ends)):
+            raise ValueError("points must have increasing, distinct ends")
+        if ends[0] < month_of(self.start):
+            raise ValueError(f"end {self.points[0].end} is before start {self.start}")
+        return self
+
+
+class RatioTarget(_Common):
+    """One sum of flows over another in ``start..end`` (a share, 0-1) within a range. No
+    ``share`` parameter: the observation share of officials cancels in a ratio."""
+
+    kind: Literal["ratio"]
+    numerator: Annotated[tuple[MetricName, ...], Field(min_length=1)]
+    denominator: Annotated[tuple[MetricName, ...], Field(min_length=1)]
+    start: Date
+    end: Date
+    low: Annotated[float, Field(ge=0.0, le=1.0)]
+    high: Annotated[float, Field(gt=0.0, le=1.0)]
+
+    @model_validator(mode="after")
+    def _range(self) -> RatioTarget:
+        if month_of(self.end) < month_of(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.low >= self.high:
+            raise ValueError(f"bad range: low {self.low:g} is not below high {self.high:g}")
+        return self
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (*self.numerator, *self.denominator)
+
+
+class CountryStockTarget(_Common):
+    """A per-country stock of one destination at the end of ``years`` (their mean) in a range."""
+
+    kind: Literal["country_stock"]
+    metric: str = "stock_abroad"
+    iso3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    years: Annotated[tuple[Annotated[int, Field(ge=1900, le=2200)], ...], Field(min_length=1)]
+    low: Annotated[float, Field(ge=0.0)]
+    high: Annotated[float, Field(gt=0.0)]
+    share: ShareName | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> CountryStockTarget:
+        if self.low >= self.high:
+            raise ValueError(f"bad range: low {self.low:g} is not below high {self.high:g}")
+        if len(set(self.years)) != len(self.years):
+            raise ValueError("a year is listed twice")
+        return self
+
+
+Target = Annotated[
+    PeriodTarget | RankingTarget | SeriesTarget | CumulativeTarget | RatioTarget
+    | CountryStockTarget,
+    Field(discriminator="kind"),
+]  # fmt: skip
 
 
 class Prior(Frozen):
@@ -160,6 +262,15 @@ class Prior(Frozen):
         return self
 
 
+class ObservationPrior(Prior):
+    """A share parameter of the observation model: officials among a figure's broader group."""
+
+    parameter: ShareName
+    meaning: Text
+    low: Annotated[float, Field(gt=0.0, le=1.0)]
+    high: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
 class Settings(Frozen):
     scenario: Text
     scale: Annotated[int, Field(ge=1)] = 25
@@ -173,6 +284,7 @@ class TargetsSpec(Frozen):
     settings: Settings
     targets: Annotated[tuple[Target, ...], Field(min_length=1)]
     priors: Annotated[tuple[Prior, ...], Field(min_length=1)]
+    observation: tuple[ObservationPrior, ...] = ()
     file: str = ""
 
     @property
@@ -180,23 +292,39 @@ class TargetsSpec(Frozen):
         return (Path(self.file).parent / self.settings.scenario).resolve()
 
     @property
+    def all_priors(self) -> tuple[Prior, ...]:
+        """Every calibrated parameter's prior: the scenario's, then the observation shares."""
+        return (*self.priors, *self.observation)
+
+    @property
     def parameters(self) -> tuple[str, ...]:
-        return tuple(p.parameter for p in self.priors)
+        return tuple(p.parameter for p in self.all_priors)
 
     @property
     def end(self) -> str:
         """The last month any target looks at (calibration runs stop there)."""
-        months = []
-        for t in self.targets:
-            if isinstance(t, PeriodTarget):
-                months.append(month_of(t.end))
-            else:
-                last = t.year if isinstance(t, RankingTarget) else max(p.year for p in t.points)
-                months.append(month_of(f"{last}-12"))
-        return iso_month(max(months))
+        return iso_month(max(month for t in self.targets for _, _, month in target_months(t)))
 
 
-TARGET_KINDS = frozenset({"period", "ranking", "series"})
+def target_months(t: Target) -> list[tuple[str, str, int]]:
+    """``(field, shown, month)`` for every month a target looks at (first and last)."""
+    if isinstance(t, (PeriodTarget, RatioTarget)):
+        return [("start", t.start, month_of(t.start)), ("end", t.end, month_of(t.end))]
+    if isinstance(t, RankingTarget):
+        return [("year", str(t.year), month_of(f"{t.year}-12"))]
+    if isinstance(t, CumulativeTarget):
+        ends = [(f"points[{j}].end", p.end, month_of(p.end)) for j, p in enumerate(t.points)]
+        return [("start", t.start, month_of(t.start)), *ends]
+    if isinstance(t, CountryStockTarget):
+        return [(f"years[{j}]", str(y), month_of(f"{y}-12")) for j, y in enumerate(t.years)]
+    return [
+        (f"points[{j}].year", str(p.year), month)
+        for j, p in enumerate(t.points)
+        for month in (month_of(f"{p.year}-01"), month_of(f"{p.year}-12"))
+    ]
+
+
+TARGET_KINDS = frozenset({"period", "ranking", "series", "cumulative", "ratio", "country_stock"})
 """Tags of the target union: they appear in error locations but are not fields."""
 
 
@@ -215,42 +343,24 @@ def load_targets(path: str | Path) -> TargetsSpec:
     except ValidationError as exc:
         err = validation_error(exc, file, skip=TARGET_KINDS)
         if exc.errors()[0].get("type") == "union_tag_invalid":
-            err = ScenarioError(file, err.path, "kind must be one of period, ranking, series")
+            kinds = ", ".join(sorted(TARGET_KINDS))
+            err = ScenarioError(file, err.path, f"kind must be one of {kinds}")
         raise err from None
     check(spec, file)
     return spec
 
 
 def check(spec: TargetsSpec, file: Path) -> None:
-    """Checks a schema cannot see: unique ids, known metrics and countries, targets inside the
-    calibrated scenario's period, settings and prior bounds valid for that scenario."""
-    known = set(all_names())
-    countries = set(load_countries().iso3)
+    """Checks a schema cannot see: unique ids, known metrics, countries and shares, targets
+    inside the calibrated scenario's period, settings and prior bounds valid for that scenario."""
     seen: set[str] = set()
     for i, t in enumerate(spec.targets):
         where = f"targets[{i}]"
         if t.id in seen:
             raise ScenarioError(file, f"{where}.id", f"target id {t.id!r} is used twice")
         seen.add(t.id)
-        if isinstance(t, RankingTarget):
-            if t.metric not in COUNTRY_COLUMNS:
-                raise ScenarioError(
-                    file,
-                    f"{where}.metric",
-                    f"unknown per-country metric {t.metric!r}; known: {', '.join(COUNTRY_COLUMNS)}",
-                )
-            for field in ("countries", "exclude"):
-                for j, iso3 in enumerate(getattr(t, field)):
-                    if iso3 not in countries:
-                        raise ScenarioError(
-                            file, f"{where}.{field}[{j}]", f"country {iso3!r} is not in the data"
-                        )
-        elif t.metric not in known:
-            raise ScenarioError(
-                file,
-                f"{where}.metric",
-                f"unknown metric {t.metric!r}; known: {', '.join(sorted(known))}",
-            )
+        _check_metrics(t, file, where)
+    _check_shares(spec, file)
     if not spec.scenario_path.is_file():
         raise ScenarioError(file, "settings.scenario", f"file not found: {spec.settings.scenario}")
     scenario = load_scenario(spec.scenario_path)
@@ -278,22 +388,88 @@ def check(spec: TargetsSpec, file: Path) -> None:
                 raise ScenarioError(file, f"priors[{i}].{field}", text) from None
 
 
+def _metric_fields(t: Target) -> list[tuple[str, str]]:
+    """``(field path, metric)`` of every metric a target reads."""
+    if isinstance(t, RatioTarget):
+        return [(f"{side}[{j}]", m) for side in ("numerator", "denominator")
+                for j, m in enumerate(getattr(t, side))]  # fmt: skip
+    if isinstance(t, (RankingTarget, CountryStockTarget)) or isinstance(t.metric, str):
+        return [("metric", t.metric)]
+    return [(f"metric[{j}]", m) for j, m in enumerate(t.metric)]
+
+
+def _check_metrics(t: Target, file: Path, where: str) -> None:
+    countries = set(load_countries().iso3)
+    if isinstance(t, (RankingTarget, CountryStockTarget)):
+        if t.metric not in COUNTRY_COLUMNS:
+            raise ScenarioError(
+                file,
+                f"{where}.metric",
+                f"unknown per-country metric {t.metric!r}; known: {', '.join(COUNTRY_COLUMNS)}",
+            )
+        listed = [("iso3", t.iso3)] if isinstance(t, CountryStockTarget) else [
+            (f"{field}[{j}]", iso3) for field in ("countries", "exclude")
+            for j, iso3 in enumerate(getattr(t, field))]  # fmt: skip
+        for field, iso3 in listed:
+            if iso3 not in countries:
+                text = f"country {iso3!r} is not in the data"
+                raise ScenarioError(file, f"{where}.{field}", text)
+        return
+    known = set(all_names()) | PLANNED_METRICS
+    for field, name in _metric_fields(t):
+        if name not in known:
+            raise ScenarioError(
+                file,
+                f"{where}.{field}",
+                f"unknown metric {name!r}; known: {', '.join(sorted(known))}",
+            )
+
+
+def _check_shares(spec: TargetsSpec, file: Path) -> None:
+    """Every ``share`` a target names has a prior in ``observation``, and every one is used."""
+    declared: dict[str, int] = {}
+    for i, p in enumerate(spec.observation):
+        if p.parameter in declared:
+            raise ScenarioError(file, f"observation[{i}].parameter", f"{p.parameter} is twice")
+        declared[p.parameter] = i
+    used = set()
+    for i, t in enumerate(spec.targets):
+        share = getattr(t, "share", None)
+        if share is None:
+            continue
+        if share not in declared:
+            raise ScenarioError(
+                file, f"targets[{i}].share", f"{share} has no prior in the observation section"
+            )
+        used.add(share)
+    for name, i in declared.items():
+        if name not in used:
+            raise ScenarioError(
+                file, f"observation[{i}].parameter", f"{name} is not the share of any target"
+            )
+
+
+def require_metrics(spec: TargetsSpec) -> None:
+    """Before simulating: every metric a target reads must be one this model records.
+
+    Raises:
+        ScenarioError: naming the file and the field of a planned metric the model lacks.
+    """
+    known = set(all_names()) | set(COUNTRY_COLUMNS)
+    for i, t in enumerate(spec.targets):
+        for field, name in _metric_fields(t):
+            if name not in known:
+                raise ScenarioError(
+                    spec.file,
+                    f"targets[{i}].{field}",
+                    f"metric {name!r} is not recorded by this version of the model yet "
+                    f"(planned); it cannot be calibrated until the model records it",
+                )
+
+
 def _check_period(t: Target, scenario: Scenario, file: Path, where: str, name: str) -> None:
     """A target must look only at months the calibrated scenario simulates."""
-    if isinstance(t, PeriodTarget):
-        months = [("start", t.start, month_of(t.start)), ("end", t.end, month_of(t.end))]
-    elif isinstance(t, RankingTarget):
-        months = [("year", str(t.year), month_of(f"{t.year}-12"))]
-    else:
-        months = [
-            (f"points[{j}].year", str(p.year), month_of(f"{p.year}-12"))
-            for j, p in enumerate(t.points)
-        ]
-        months += [
-            (f"points[{j}].year", str(p.year), month_of(f"{p.year}-01"))
-            for j, p in enumerate(t.points)
-        ]
-    for field, shown, month in months:
+    for field, shown, month in target_months(t):
         if not scenario.start_month <= month <= scenario.end_month:
             raise ScenarioError(
                 file,
@@ -301,66 +477,3 @@ def _check_period(t: Target, scenario: Scenario, file: Path, where: str, name: s
                 f"{shown} is outside the run period {scenario.run.start}..{scenario.run.end} "
                 f"of {name}",
             )
-
-
-# ----------------------------------------------------------------------------- statistics
-def statistics(target: Target, monthly: pd.DataFrame, countries: pd.DataFrame) -> dict[str, float]:
-    """A target's summary statistics from one run's tables (keys: ``id`` or ``id.year``)."""
-    if isinstance(target, PeriodTarget):
-        return {target.id: period_value(monthly, target.metric, target.start, target.end)}
-    if isinstance(target, SeriesTarget):
-        return {
-            f"{target.id}.{p.year}": period_value(
-                monthly, target.metric, f"{p.year}-01", f"{p.year}-12"
-            )
-            for p in target.points
-        }
-    return {target.id: float(ranking_score(target, countries))}
-
-
-def ranking_score(target: RankingTarget, countries: pd.DataFrame) -> int:
-    """How many of the model's top ``len(countries)`` places are held by the listed countries.
-
-    Places with equal stocks are ordered with the listed countries last, so ties never help.
-    """
-    year = countries[(countries["year"] == target.year) & ~countries["iso3"].isin(target.exclude)]
-    if year.empty:
-        return 0
-    listed = year["iso3"].isin(target.countries)
-    order = year.assign(_listed=listed).sort_values(
-        [target.metric, "_listed"], ascending=[False, True], kind="stable"
-    )
-    top = order["iso3"].head(len(target.countries))
-    return int(top.isin(target.countries).sum())
-
-
-def ranges(target: Target) -> list[tuple[str, float, float]]:
-    """Rows of the fit table: ``(statistic key, low, high)``."""
-    if isinstance(target, PeriodTarget):
-        return [(target.id, *target.bounds)]
-    if isinstance(target, SeriesTarget):
-        tol = target.tolerance
-        return [
-            (f"{target.id}.{p.year}", p.value * (1 - tol), p.value * (1 + tol))
-            for p in target.points
-        ]
-    k = float(len(target.countries))
-    return [(target.id, k, k)]
-
-
-def outside(x: float, low: float, high: float) -> float:
-    """Log ratio by which ``x`` lies outside ``[low, high]`` (0 inside)."""
-    if not math.isfinite(x):
-        return math.inf
-    x = max(x, FLOOR)
-    below = math.log(low / x) if low > 0 else 0.0
-    return max(0.0, below, math.log(x / high))
-
-
-def miss(target: Target, stats: Mapping[str, float]) -> float:
-    """Weighted miss of one target given a run's statistics (0 when the target is met)."""
-    if isinstance(target, RankingTarget):
-        k = len(target.countries)
-        return target.weight * RANK_UNIT * (k - stats[target.id]) / k
-    rows = ranges(target)
-    return target.weight * sum(outside(stats[key], lo, hi) for key, lo, hi in rows) / len(rows)

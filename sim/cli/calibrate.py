@@ -84,7 +84,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     # imported when the command runs: pyabc alone takes about 3 s to import
     from sim.calibrate.abc import DB_NAME, STATE_NAME, make_sampler, run_abc, targets_hash
     from sim.calibrate.report import write_outputs
-    from sim.calibrate.targets import load_targets
+    from sim.calibrate.targets import load_targets, require_metrics
     from sim.runs.posterior import read_posterior
     from sim.runs.replicates import default_jobs
 
@@ -99,10 +99,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.check:
         print(
             f"{args.targets}: valid ({len(spec.targets)} targets, {len(spec.priors)} priors, "
-            f"{spec.settings.scenario} to {spec.end})"
+            f"{len(spec.observation)} observation shares, {spec.settings.scenario} to {spec.end})"
         )
         return 0
     out = calibration_folder(args)
+    require_metrics(spec)  # before any folder is made: a metric the model lacks cannot be fitted
     state_file = out / STATE_NAME
     population = args.population
     scale = args.scale or spec.settings.scale

@@ -35,14 +35,14 @@ from sim.explore.levers import (
     treaty_choices,
 )
 from sim.explore.results import (
-    CountingExecutor,
+    LatestRun,
     Tables,
     format_number,
     run_explorer,
     tables_of,
     worker_pool,
 )
-from sim.explore.saving import save_yaml
+from sim.explore.saving import download_link, save_yaml
 from sim.explore.worldmap import map_figure, unmapped
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
@@ -52,6 +52,7 @@ ENV_BASE = "FLIGHTSIM_EXPLORE_BASE"
 ENV_POSTERIOR = "FLIGHTSIM_EXPLORE_POSTERIOR"
 ENV_JOBS = "FLIGHTSIM_EXPLORE_JOBS"
 NO_TREATY = "(none)"
+EXPORT_NAME = "explored.yaml"
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,12 @@ class Outcome:
 
 
 @solara.lab.task(prefer_threaded=True)
-def comparison(scenario: Scenario, chosen: Controls) -> Outcome:
-    """Run base and explored scenario in the background; progress is polled every 0.2 s."""
+def comparison(scenario: Scenario, chosen: Controls, runs: LatestRun) -> Outcome:
+    """Run base and explored scenario in the background; progress is polled every 0.2 s.
+
+    A call while a run is going cancels that run between replicates (``runs``, the session's
+    :class:`LatestRun`): its waiting replicates never start and its result is never shown.
+    """
     began = time.perf_counter()
     policy = build_policy(scenario, chosen)
     total = 2 * chosen.replicates
@@ -114,11 +119,14 @@ def comparison(scenario: Scenario, chosen: Controls) -> Outcome:
         done[0] += 1
 
     posterior = setup().posterior if chosen.posterior else None
-    executor = CountingExecutor(run_pool(), finished)
+    executor = runs.begin(run_pool(), finished)
     with ThreadPoolExecutor(max_workers=1) as driver:
-        future = driver.submit(run_explorer, setup().base, policy, executor, posterior)
+        future = driver.submit(
+            runs.run, executor, run_explorer, setup().base, policy, executor, posterior
+        )
         while not future.done():
-            comparison.progress = 100.0 * done[0] / total
+            if runs.is_current(executor):  # a stale run no longer moves the bar
+                comparison.progress = 100.0 * done[0] / total
             time.sleep(0.2)
         result = future.result()
     return Outcome(chosen, tables_of(result), time.perf_counter() - began, total)
@@ -258,12 +266,29 @@ def _save() -> None:
 
 
 @solara.component
+def DownloadLink() -> None:
+    """The scenario YAML as the levers are set, as a link the browser saves.
+
+    A plain ``<a download>`` with the YAML in its address, not Solara's ``FileDownload``: with
+    ipyvue/ipyvuetify 3 Solara 1.58 builds the page as a Vue 3 app, which does not know the
+    ``<jupyter-widget>`` element FileDownload's template puts its button in, so nothing showed.
+    """
+    try:
+        text = export_yaml(start.value, controls.value)
+    except FlightsimError as exc:
+        solara.Markdown(f"*no download: {exc}*")
+        return
+    solara.HTML(tag="div", unsafe_innerHTML=download_link(text, EXPORT_NAME))
+
+
+@solara.component
 def FilesControl() -> None:
     solara.Markdown("**files**")
     solara.InputText("scenario file to load", value=load_path, classes=["load-path"])
     solara.Button("Load", on_click=_load, classes=["load-button"])
     solara.InputText("save YAML to path", value=save_path, classes=["save-path"])
     solara.Button("Save YAML", on_click=_save, classes=["save-button"])
+    DownloadLink()
     if message.value:
         solara.HTML(tag="div", unsafe_innerHTML=f'<span id="file-message">'
                     f"{html.escape(message.value)}</span>")  # fmt: skip
@@ -334,9 +359,10 @@ def Page() -> None:
         start_file.set(setup().scenario_file)
         controls.set(default_controls(first))
         load_path.set(setup().scenario_file)
-        save_path.set("explored.yaml")
+        save_path.set(EXPORT_NAME)
     chosen = controls.value
-    solara.use_effect(lambda: comparison(start.value, chosen), [chosen, start.value])
+    runs = solara.use_memo(LatestRun, [])  # this session's runs; a new one cancels the last
+    solara.use_effect(lambda: comparison(start.value, chosen, runs), [chosen, start.value])
     solara.Title("flightsim explorer")
     with solara.Columns([1, 3]):
         with solara.Column():
@@ -348,7 +374,7 @@ def Page() -> None:
             PledgeControl()
             solara.Markdown("*Closing an investor-visa route: not a lever of the model yet.*")
             RunControl()
-            solara.Button("Run", on_click=lambda: comparison(start.value, controls.value),
+            solara.Button("Run", on_click=lambda: comparison(start.value, controls.value, runs),
                           classes=["run-button"])  # fmt: skip
             FilesControl()
         with solara.Column():

@@ -13,7 +13,13 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -79,19 +85,84 @@ def worker_pool(jobs: int) -> Executor:
 
 
 class CountingExecutor(Executor):
-    """An executor that reports each finished run (for the page's progress bar)."""
+    """An executor that reports each finished run (for the page's progress bar) and can be
+    cancelled: :meth:`cancel` drops every run still waiting and refuses new ones."""
 
     def __init__(self, inner: Executor, on_done: Callable[[], None]) -> None:
         self.inner = inner
         self.on_done = on_done
+        self.cancelled = threading.Event()
+        self._futures: list[Future] = []
+        self._lock = threading.Lock()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        future = self.inner.submit(fn, *args, **kwargs)
-        future.add_done_callback(lambda _: self.on_done())
+        with self._lock:
+            if self.cancelled.is_set():
+                raise CancelledError("a newer run of the page replaced this one")
+            future = self.inner.submit(fn, *args, **kwargs)
+            self._futures.append(future)
+        future.add_done_callback(lambda f: None if f.cancelled() else self.on_done())
         return future
+
+    def cancel(self) -> None:
+        """Stop between replicates: waiting runs are dropped, running ones end on their own.
+
+        A replicate already in a worker process is not interrupted: killing the worker would
+        break the pool the page shares (``BrokenProcessPool``); its watchdog
+        (:func:`_watch_parent`) is only for the server going away.
+        """
+        with self._lock:
+            self.cancelled.set()
+            futures = list(self._futures)
+        for future in futures:
+            future.cancel()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """The inner executor belongs to the caller; it is not shut down here."""
+
+
+class Superseded(Exception):
+    """A newer run of the page replaced this one; its result is not to be shown."""
+
+
+class LatestRun:
+    """The page's runs, of which only the newest counts.
+
+    :meth:`begin` makes the executor of a new run and cancels the previous run's (its waiting
+    replicates never start); :meth:`run` returns a result only while its run is still the
+    newest, so a stale result is never shown however late it arrives.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: CountingExecutor | None = None
+
+    def begin(self, inner: Executor, on_done: Callable[[], None]) -> CountingExecutor:
+        """A new run's executor on ``inner``; the previous run is cancelled."""
+        fresh = CountingExecutor(inner, on_done)
+        with self._lock:
+            previous, self._current = self._current, fresh
+        if previous is not None:
+            previous.cancel()
+        return fresh
+
+    def is_current(self, executor: CountingExecutor) -> bool:
+        """True while ``executor``'s run is the newest."""
+        return self._current is executor and not executor.cancelled.is_set()
+
+    def run(self, executor: CountingExecutor, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` for the run of ``executor`` (which ``fn`` must use).
+
+        Raises:
+            Superseded: a newer run began before this one ended.
+        """
+        try:
+            result = fn(*args)
+        except CancelledError:
+            raise Superseded("a newer run of the page replaced this one") from None
+        if not self.is_current(executor):
+            raise Superseded("a newer run of the page replaced this one")
+        return result
 
 
 def run_explorer(

@@ -7,6 +7,11 @@ Replicate ``k`` draws a row with probability proportional to its weight, from th
 whatever the number of replicates or workers. The drawn values are applied with
 :func:`sim.scenario.load.with_overrides` (validated by the scenario schema) and recorded in
 ``Task.params``, so comparison bands include parameter uncertainty, not only chance.
+
+A calibration posterior also holds the observation model's share parameters
+(``observation.…``: how a reported figure's group relates to the model's officials, see
+:mod:`sim.calibrate.statistics`). They are not scenario parameters: :func:`split_parameters`
+is the one place that sets them apart, so they are never applied to a scenario.
 """
 
 from __future__ import annotations
@@ -24,6 +29,15 @@ from sim.scenario.schema import Scenario
 
 WEIGHT = "weight"
 STREAM = "posterior"
+OBSERVATION_PREFIX = "observation."
+"""Prefix of the observation model's parameters (calibrated, but not scenario parameters)."""
+
+
+def split_parameters(values: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """``(scenario parameters, observation parameters)`` of a set of calibrated values."""
+    scenario = {k: v for k, v in values.items() if not k.startswith(OBSERVATION_PREFIX)}
+    observation = {k: v for k, v in values.items() if k.startswith(OBSERVATION_PREFIX)}
+    return scenario, observation
 
 
 def read_posterior(path: Path) -> pd.DataFrame:
@@ -47,9 +61,10 @@ def read_posterior(path: Path) -> pd.DataFrame:
     if not params:
         raise InputError(f"{path}: no parameter columns besides weight")
     for column in params:
-        if not str(column).startswith("world."):
+        if not str(column).startswith(("world.", OBSERVATION_PREFIX)):
             raise InputError(
-                f"{path}: {column}: expected a world parameter (world.<section>.<name>)"
+                f"{path}: {column}: expected a world parameter (world.<section>.<name>) "
+                f"or an observation share ({OBSERVATION_PREFIX}<name>)"
             )
         if not pd.api.types.is_numeric_dtype(table[column]):
             raise InputError(f"{path}: {column}: expected numbers")
@@ -89,19 +104,31 @@ def posterior_tasks(
         InputError: a bad posterior file.
         ScenarioError: a drawn value the scenario schema rejects (names the file and field).
     """
-    table = read_posterior(Path(path))
     n, root = resolve_replicates(scenario, replicates, seed)
-    weights = table[WEIGHT].to_numpy()
-    params = [c for c in table.columns if c != WEIGHT]
     tasks = []
-    for k in range(n):
-        row = table.iloc[draw_index(weights, root, k)]
-        drawn = {name: float(row[name]) for name in params}
+    for k, (row, values) in enumerate(posterior_draws(path, n, root)):
+        drawn, _ = split_parameters(values)  # observation shares never touch the scenario
         try:
             drawn_scenario = with_overrides(scenario, drawn, file=str(path))
         except ScenarioError as exc:
-            raise ScenarioError(
-                path, exc.path, f"posterior row {row.name}: {exc.message}"
-            ) from None
+            raise ScenarioError(path, exc.path, f"posterior row {row}: {exc.message}") from None
         tasks.append(Task(drawn_scenario, k, root, params=drawn))
     return tasks
+
+
+def posterior_draws(path: Path, replicates: int, seed: int) -> list[tuple[int, dict[str, float]]]:
+    """Per replicate ``k`` (in order): the row it draws and every value of that row, the
+    observation shares included (what :func:`posterior_tasks` applies, and what a fit table
+    needs to map the run to the reported figures).
+
+    Raises:
+        InputError: a bad posterior file.
+    """
+    table = read_posterior(Path(path))
+    weights = table[WEIGHT].to_numpy()
+    params = [c for c in table.columns if c != WEIGHT]
+    out = []
+    for k in range(replicates):
+        row = table.iloc[draw_index(weights, seed, k)]
+        out.append((int(row.name), {name: float(row[name]) for name in params}))
+    return out
