@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_calibrate import targets_file
+from test_calibrate import ROOT, targets_file
 
 from sim.calibrate.narrowing import narrowing_markdown, narrowing_table, prior_width
-from sim.calibrate.targets import Prior, load_targets
+from sim.calibrate.targets import Prior, load_targets, only
 from sim.cli import main
 
 
@@ -71,3 +71,22 @@ def test_cli_compares_with_an_earlier_posterior_and_refuses_a_missing_one(tmp_pa
     assert table["window I share"].notna().sum() == 1  # only the earlier stage's one parameter
     assert table["windows I+II share"].between(0, 1.2).all()
     assert "## How much each window narrowed each parameter" in (out / "report.md").read_text()
+
+
+def test_only_keeps_the_targets_of_a_window_and_every_prior():
+    spec = load_targets(ROOT / "calibration" / "targets.yaml")
+    window_one = only(spec, ("T",))
+    kept = {t.id for t in window_one.targets}
+    assert kept == {t.id for t in spec.targets if not t.id.startswith("W")}
+    assert window_one.all_priors == spec.all_priors
+    assert window_one.end == "2014-12"  # T5 is a figure of the seed article, 2014
+    with pytest.raises(ValueError, match="no target id starts with X or Y"):
+        only(spec, ("X", "Y"))
+
+
+def test_cli_only_names_the_option_on_bad_input(tmp_path, capsys):
+    targets = str(ROOT / "calibration" / "targets.yaml")
+    assert main(["calibrate", targets, "--only", "X", "--check"]) == 2
+    assert "targets.yaml: --only: no target id starts with X" in capsys.readouterr().err
+    assert main(["calibrate", targets, "--only", "T", "--check"]) == 0
+    assert "to 2014-12" in capsys.readouterr().out

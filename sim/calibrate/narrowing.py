@@ -42,7 +42,8 @@ def posterior_width(prior: Prior, posterior: pd.DataFrame) -> float:
 
 
 def narrowing_table(spec: TargetsSpec, stages: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per parameter of ``spec`` (observation shares included): the prior's 90% width, and each stage's width and share of it.
+    """Per parameter of ``spec`` (observation shares included): the prior's 90% width, then
+    each stage's width and share of it.
 
     Args:
         spec: the targets file whose priors are measured.

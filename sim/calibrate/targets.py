@@ -306,6 +306,22 @@ class TargetsSpec(Frozen):
         return iso_month(max(month for t in self.targets for _, _, month in target_months(t)))
 
 
+def only(spec: TargetsSpec, prefixes: tuple[str, ...]) -> TargetsSpec:
+    """The targets file with only the targets whose id starts with one of ``prefixes``.
+
+    ``("T",)`` keeps window I (docs/sources.md section 1, the T targets), the W targets are
+    window II (section 4). The priors stay as they are, so that a calibration on one window and
+    one on all targets can be compared parameter by parameter (``--earlier-posterior``).
+
+    Raises:
+        ValueError: no target id starts with any of ``prefixes``.
+    """
+    kept = tuple(t for t in spec.targets if t.id.startswith(prefixes))
+    if not kept:
+        raise ValueError(f"no target id starts with {' or '.join(prefixes)}")
+    return spec.model_copy(update={"targets": kept})
+
+
 def target_months(t: Target) -> list[tuple[str, str, int]]:
     """``(field, shown, month)`` for every month a target looks at (first and last)."""
     if isinstance(t, (PeriodTarget, RatioTarget)):

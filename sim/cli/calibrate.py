@@ -61,6 +61,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="replicates of the fitted baseline at scale 1, to check the scale's bias (0: skip)",
     )
     p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="PREFIX",
+        help="use only the targets whose id starts with a PREFIX (e.g. T: window I, the seed's "
+        "figures of docs/sources.md section 1), with every prior",
+    )
+    p.add_argument(
         "--earlier-posterior",
         metavar="PATH",
         help="posterior.parquet of an earlier calibration (or its folder), e.g. on fewer targets: "
@@ -84,11 +91,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     # imported when the command runs: pyabc alone takes about 3 s to import
     from sim.calibrate.abc import DB_NAME, STATE_NAME, make_sampler, run_abc, targets_hash
     from sim.calibrate.report import write_outputs
-    from sim.calibrate.targets import load_targets, require_metrics
+    from sim.calibrate.targets import load_targets, only, require_metrics
     from sim.runs.posterior import read_posterior
     from sim.runs.replicates import default_jobs
 
     spec = load_targets(args.targets)
+    if args.only:
+        try:
+            spec = only(spec, tuple(args.only))
+        except ValueError as exc:
+            raise InputError(f"{args.targets}: --only: {exc}") from None
     earlier = None
     if args.earlier_posterior:
         found = Path(args.earlier_posterior)
