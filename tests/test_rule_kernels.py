@@ -236,7 +236,7 @@ def test_destination_kernels_are_the_destination_rules_exactly():
         distance_1000_km=rng.uniform(0.5, 15.0, n_c),
         investor_visa=table.investor_visa,
         death_penalty_abolished=table.death_penalty_abolished,
-        log_hub_weight=rng.normal(0.0, 1.0, n_c),
+        log_size=rng.normal(0.0, 1.0, n_c),
         log_network=rng.uniform(0.0, 3.0, n_c),
         neighbour=table.neighbour,
     )
@@ -255,7 +255,7 @@ def test_destination_kernels_are_the_destination_rules_exactly():
         terms = rules.destination_country_terms(view, p)
         got_terms = rule_kernels.destination_terms(
             view.treaty_in_force, view.cooperation, view.log_diaspora, view.log_income,
-            view.death_penalty_abolished, view.log_network, view.log_hub_weight,
+            view.death_penalty_abolished, view.log_network, view.log_size,
             view.investor_visa, view.distance_1000_km, np.array([values[k] for k in names]),
         )  # fmt: skip
         for got_term, term in zip(got_terms, terms, strict=True):

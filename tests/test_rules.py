@@ -91,7 +91,7 @@ def _countries(n=3, **kw):
         distance_1000_km=np.array([1.0, 5.0, 10.0])[:n],
         investor_visa=np.zeros(n),
         death_penalty_abolished=np.zeros(n),
-        log_hub_weight=np.zeros(n),
+        log_size=np.zeros(n),
         log_network=np.zeros(n),
         neighbour=np.array([1.0, 0.0, 0.0])[:n],
     )

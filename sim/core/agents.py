@@ -76,7 +76,8 @@ class CountryStates:
         n = len(table)
         self.cooperation = table.base_cooperation.astype(float).copy()
         self.stock_abroad = np.zeros(n, dtype=np.int64)
-        self.is_country = np.array([k != "rest_of_world" for k in table.kind])
+        # countries and regions; the regional aggregate rows are not counted as countries
+        self.is_country = np.array([k != "aggregate" for k in table.kind])
         # countries proper: they sign treaties and count in ``treaties_in_force``
         self.sovereign = np.array([k == "country" for k in table.kind])
         self.is_region = np.array([k == "region" for k in table.kind])
@@ -84,7 +85,7 @@ class CountryStates:
         self.log_diaspora = np.log1p(table.diaspora_thousands)
         self.log_income = np.log(np.maximum(table.gdp_per_capita_usd, 100.0) / 10_000.0)
         self.distance_1000_km = table.distance_km / 1000.0
-        self.log_hub_weight = np.log(table.hub_weight)
+        self.log_size = table.log_size
         # rows of the fugitives' hazard table (transitions.abroad): each country without, then
         # with, family abroad; the columns that never change, gathered once
         both = np.concatenate([np.arange(n), np.arange(n)])
@@ -160,7 +161,7 @@ class CountryStates:
         return int(np.count_nonzero(self.treaty_in_force[self.sovereign] > 0))
 
     def mean_cooperation(self) -> float:
-        """Unweighted mean cooperation of countries and regions (rest of world excluded)."""
+        """Unweighted mean cooperation of countries and regions (aggregate rows excluded)."""
         values = self.cooperation[self.is_country]
         return float(values.sum()) / values.size  # as np.mean: its sum over its count
 

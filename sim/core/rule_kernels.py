@@ -37,7 +37,7 @@ def destination_terms(
     log_income: np.ndarray,
     death_penalty_abolished: np.ndarray,
     log_network: np.ndarray,
-    log_hub_weight: np.ndarray,
+    log_size: np.ndarray,
     investor_visa: np.ndarray,
     distance_1000_km: np.ndarray,
     weights: np.ndarray,
@@ -60,7 +60,7 @@ def destination_terms(
             + w_income * log_income[c]
             + w_abolished * death_penalty_abolished[c]
             + w_network * log_network[c]
-            + log_hub_weight[c]
+            + log_size[c]
         )
         base[c] = b
         planned[c] = b + w_visa * investor_visa[c]

@@ -128,7 +128,7 @@ class CountryState:
     distance_1000_km: np.ndarray
     investor_visa: np.ndarray
     death_penalty_abolished: np.ndarray
-    log_hub_weight: np.ndarray
+    log_size: np.ndarray
     log_network: np.ndarray
     neighbour: np.ndarray
 
@@ -148,7 +148,7 @@ def destination_country_terms(
         + p.income * countries.log_income
         + p.death_penalty_abolished * countries.death_penalty_abolished
         + p.network * countries.log_network
-        + countries.log_hub_weight
+        + countries.log_size
     )
     planned = base + p.investor_visa * countries.investor_visa
     distance = p.distance_per_1000_km * countries.distance_1000_km
@@ -167,7 +167,10 @@ def destination_utility(
     Country terms follow the reasons reported for destination choice (sources.md section 2): no
     treaty in force, low cooperation, a large diaspora, high income, investor-visa routes, courts
     that refuse removal to face the death penalty, distance, and fugitives already there (a
-    network effect as in migration-network models, Massey et al. 1993). An official whose family
+    network effect as in migration-network models, Massey et al. 1993). An aggregate row
+    (several countries as one alternative) adds ``log_size`` = log(number of members) with
+    coefficient 1, the logit aggregation of elemental alternatives (McFadden 1978; Ben-Akiva and
+    Lerman 1985 ch. 9). An official whose family
     already lives in a country gains ``family_abroad`` utility for it. Hasty escapes weigh distance
     ``hasty_distance_multiplier`` times more, favour neighbouring places (``hasty_neighbour``) and
     ignore investor-visa routes (sources.md section 2: hasty escapes go to neighbouring countries).

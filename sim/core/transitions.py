@@ -107,7 +107,7 @@ def new_month(
             view.log_income,
             view.death_penalty_abolished,
             view.log_network,
-            view.log_hub_weight,
+            view.log_size,
             view.investor_visa,
             view.distance_1000_km,
             parameters(p, DESTINATION_TERMS),
@@ -130,7 +130,7 @@ def country_view(states: CountryStates, scale: int) -> rules.CountryState:
         distance_1000_km=states.distance_1000_km,
         investor_visa=table.investor_visa,
         death_penalty_abolished=table.death_penalty_abolished,
-        log_hub_weight=states.log_hub_weight,
+        log_size=states.log_size,
         log_network=np.log1p(to_officials(states.stock_abroad, scale) / 100.0),
         neighbour=table.neighbour,
     )
