@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from sim.core import rule_kernels, rules
-from sim.core.levers import NEVER, LeverMonth, Levers, compile_treaties
+from sim.core.levers import NEVER, LeverMonth, Levers, compile_hosts, compile_treaties
 from sim.core.rng import Stream
 from sim.scenario.schema import Scenario
 from sim.world.countries import CountryTable
@@ -82,7 +82,10 @@ class CountryStates:
         self.sovereign = np.array([k == "country" for k in table.kind])
         self.is_region = np.array([k == "region" for k in table.kind])
         # what officials see that never changes, computed once (see transitions.country_view)
-        self.log_diaspora = np.log1p(table.diaspora_thousands)
+        # (the diaspora and the open investor-visa routes change by month: see update)
+        self._log_diaspora_by_step = np.log1p(diaspora_by_step(table, scenario))
+        self.log_diaspora = self._log_diaspora_by_step[0]
+        self.investor_visa = compile_hosts(scenario, table).investor_visa[0]
         self.log_income = np.log(np.maximum(table.gdp_per_capita_usd, 100.0) / 10_000.0)
         self.distance_1000_km = table.distance_km / 1000.0
         self.log_size = table.log_size
@@ -109,6 +112,7 @@ class CountryStates:
                 c.peer_weight,
                 c.legal_constraint_weight,
                 c.backlash_weight,
+                c.reaction_weight,
             ]
         )
 
@@ -125,16 +129,19 @@ class CountryStates:
                 calendar.signed[idx[signs]] = step
                 calendar.in_force[idx[signs]] = step + self._lag
         self.refresh_treaties(step)
+        self.log_diaspora = self._log_diaspora_by_step[step]
+        self.investor_visa = lever.investor_visa
         # rules.cooperation_target and rules.cooperation_update, in one kernel (see there)
         self.cooperation = rule_kernels.cooperation_step(
             self.cooperation,
             self.table.base_cooperation,
             lever.pledge,
-            lever.diplomatic_pressure + lever.pursuit,
+            host_pressure(lever),
             self.region_codes,
             self.stock_abroad,
             self.table.fair_trial_objection,
-            lever.coercion,
+            lever.coercion + lever.targeted_coercion,
+            lever.host_reaction,
             self._cooperation_weights,
             self._adjustment,
         )
@@ -169,3 +176,19 @@ class CountryStates:
 def _codes(values: tuple[str, ...]) -> np.ndarray:
     lookup: dict[str, int] = {}
     return np.array([lookup.setdefault(v, len(lookup)) for v in values], dtype=np.int64)
+
+
+# ------------------------------------------------------------------------ hosts as actors
+def host_pressure(lever: LeverMonth) -> np.ndarray:
+    """Pressure and pursuit each host feels: the state's, plus what is aimed at it."""
+    return (lever.diplomatic_pressure + lever.pursuit) + (
+        lever.targeted_pressure + lever.targeted_pursuit
+    )
+
+
+def diaspora_by_step(table: CountryTable, scenario: Scenario) -> np.ndarray:
+    """Diaspora (thousands) of every row at every step of the run, ``(n_steps, n_countries)``.
+
+    The countries.csv value, the same in every month.
+    """
+    return np.broadcast_to(table.diaspora_thousands, (scenario.n_steps, len(table))).copy()

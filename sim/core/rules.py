@@ -215,11 +215,13 @@ def return_rates(
     asylum_delay_years: np.ndarray,
     death_penalty_abolished: np.ndarray,
     family_abroad: np.ndarray,
-    pursuit: float,
+    pursuit: np.ndarray | float,
     persuasion_program: float,
     leniency: float,
     legal_assistance: np.ndarray | float,
     p: Returns,
+    coercion: np.ndarray | float = 0.0,
+    crackdown: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Yearly hazard rates of each return channel for fugitives abroad (competing risks).
 
@@ -240,7 +242,11 @@ def return_rates(
     - surrender: ``surrender_per_year * (1 + leniency_effect * leniency) * (1 + pursuit)``.
 
     ``legal_assistance`` is the host's mutual-legal-assistance commitment under the pledges in
-    force (pledge ``legal_assistance`` x compliance).
+    force (pledge ``legal_assistance`` x compliance). ``pursuit`` is the effort in the host: the
+    state's plus any aimed at that host (``policy.targeted``). Coercive pursuit in the host
+    (``coercion``: the state's plus any aimed at it) multiplies persuasion by ``1 +
+    coercion_persuasion_effect * coercion * (1 - crackdown)``, where ``crackdown`` is the host's
+    reaction against covert pursuit (``policy.host_reactions``, 0-1): an assumption.
 
     Returns:
         ``(n, 5)`` yearly rates, all non-negative.
@@ -251,12 +257,14 @@ def return_rates(
     lenient = 1.0 + p.leniency_effect * leniency
     assist = 1.0 + np.asarray(legal_assistance, dtype=float)
     rates = np.empty((treaty_in_force.shape[0], len(CHANNELS)))
+    coerced = 1.0 + p.coercion_persuasion_effect * coercion * (1.0 - np.asarray(crackdown))
     rates[:, 0] = (
         p.persuasion_per_year
         * (pursuit + persuasion_program)
         * family_home
         * lenient
         * (0.5 + 0.5 * cooperation)
+        * coerced
     )
     rates[:, 1] = p.deportation_per_year * cooperation * delay * (1.0 + pursuit) * assist
     rates[:, 2] = p.extradition_per_year * treaty_in_force * cooperation * courts * delay * assist
@@ -295,26 +303,30 @@ def home_capture_probability(campaign: float, pursuit: float, p: Home) -> float:
 def cooperation_target(
     base: np.ndarray,
     pledge: np.ndarray,
-    pressure: float,
+    pressure: np.ndarray | float,
     peer_mean: np.ndarray,
     fair_trial_objection: np.ndarray,
-    coercion: float,
+    coercion: np.ndarray | float,
     fugitive_share: np.ndarray,
     p: Cooperation,
+    reaction: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Level of cooperation each country tends towards this month, in [0, 1].
 
     Sums its own base level, the pledges it has joined (weighted by pledge level and compliance),
-    its response to China's diplomatic pressure and pursuit effort, and pull towards its peers'
-    mean (DeGroot 1974 averaging); backlash lowers it where coercive pursuit meets a large
-    fugitive presence. Its own courts cap it at
-    ``1 - legal_constraint_weight * fair_trial_objection``.
+    its response to China's diplomatic pressure and pursuit effort (the state's plus any aimed at
+    that host, ``policy.targeted``), and pull towards its peers' mean (DeGroot 1974 averaging);
+    backlash lowers it where coercive pursuit (the state's plus any aimed at the host) meets a
+    large fugitive presence, and a host's crackdown on covert pursuit (``reaction``, 0-1,
+    ``policy.host_reactions``) lowers it by ``reaction_weight * reaction``. Its own courts cap it
+    at ``1 - legal_constraint_weight * fair_trial_objection``.
     """
     own = base + p.pledge_weight * pledge + p.pressure_weight * pressure
     own = (1.0 - p.peer_weight) * own + p.peer_weight * peer_mean
     backlash = p.backlash_weight * coercion * fugitive_share * fair_trial_objection
     cap = 1.0 - p.legal_constraint_weight * fair_trial_objection
-    return np.clip(np.minimum(own - backlash, cap), 0.0, 1.0)
+    target = own - backlash - p.reaction_weight * np.asarray(reaction, dtype=float)
+    return np.clip(np.minimum(target, cap), 0.0, 1.0)
 
 
 def cooperation_update(current: np.ndarray, target: np.ndarray, p: Cooperation) -> np.ndarray:

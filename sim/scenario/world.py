@@ -161,6 +161,9 @@ class Returns(Frozen):
     death_penalty_assurance: Probability = Field(
         0.5, **doc("chance that assurances overcome a death-penalty bar", "0-1 probability"))
     death_per_year: NonNegative = Field(0.01, **doc("mortality of fugitives abroad", "per year"))
+    coercion_persuasion_effect: NonNegative = Field(
+        0.0, **doc("rise of persuasion per unit of coercion in the host (x (1 - crackdown))",
+                   "per unit of lever", "assumption"))
     # fmt: on
 
 
@@ -207,6 +210,9 @@ class Cooperation(Frozen):
     ratification_years: NonNegative = Field(
         3.0,
         **doc("delay from signing to force (endogenous)", "years", "treaties.csv (median lag)"))
+    reaction_weight: NonNegative = Field(
+        0.0, **doc("target fall per unit of host-reaction strength", "0-1 score per unit",
+                   "assumption"))
     # fmt: on
 
 
