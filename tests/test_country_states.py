@@ -29,7 +29,7 @@ def test_cooperation_moves_a_known_share_toward_its_target():
     cs.update(0, compile_levers(s, TABLE).at(0))
     target = np.minimum(
         (1 - p.peer_weight) * TABLE.base_cooperation,
-        1 - p.legal_constraint_weight * TABLE.fair_trial_objection,
+        cs.ceiling,
     )
     k = monthly_probability(p.adjustment_per_year)
     assert cs.cooperation == pytest.approx(k * np.clip(target, 0, 1))

@@ -199,7 +199,6 @@ def test_cooperation_step_implements_the_cooperation_rules_exactly():
             pledge_weight=rng.uniform(0.0, 1.0),
             pressure_weight=rng.uniform(0.0, 0.5),
             peer_weight=rng.uniform(0.0, 1.0),
-            legal_constraint_weight=rng.uniform(0.0, 1.0),
             backlash_weight=rng.uniform(0.0, 3.0),
             reaction_weight=rng.uniform(0.0, 1.0),
         )
@@ -211,8 +210,9 @@ def test_cooperation_step_implements_the_cooperation_rules_exactly():
         reaction = rng.uniform(0.0, 1.0, n) * (rng.random(n) < 0.3)
         total = max(int(stock.sum()), 1)
         peer = (np.bincount(codes, weights=current) / np.bincount(codes))[codes]
+        ceiling = rng.uniform(0.3, 1.0, n)
         target = rules.cooperation_target(
-            base, pledge, pressure, peer, fair, coercion, stock / total, p, reaction
+            base, pledge, pressure, peer, fair, coercion, stock / total, ceiling, p, reaction
         )
         expected = rules.cooperation_update(current, target, p)
         weights = np.array(
@@ -220,15 +220,14 @@ def test_cooperation_step_implements_the_cooperation_rules_exactly():
                 p.pledge_weight,
                 p.pressure_weight,
                 p.peer_weight,
-                p.legal_constraint_weight,
                 p.backlash_weight,
                 p.reaction_weight,
             ]
         )
         adjustment = float(rules.monthly_probability(p.adjustment_per_year))
         got = rule_kernels.cooperation_step(
-            current, base, pledge, pressure, codes, stock, fair, coercion, reaction, weights,
-            adjustment,
+            current, base, pledge, pressure, codes, stock, fair, coercion, reaction, ceiling,
+            weights, adjustment,
         )  # fmt: skip
         assert np.array_equal(got, expected)
 

@@ -16,6 +16,7 @@ from sim.core.levers import NEVER, LeverMonth, Levers, compile_hosts, compile_tr
 from sim.core.rng import Stream
 from sim.scenario.schema import Scenario
 from sim.world.countries import CountryTable
+from sim.world.host_data import load_diaspora_by_year
 
 
 class CountryAgent(mesa.Agent):
@@ -105,12 +106,12 @@ class CountryStates:
         self._lag = int(round(scenario.world.cooperation.ratification_years * 12))
         c = scenario.world.cooperation
         self._adjustment = float(rules.monthly_probability(c.adjustment_per_year))
+        self.ceiling = rules.cooperation_ceiling(table.legal_family, c)
         self._cooperation_weights = np.array(
             [
                 c.pledge_weight,
                 c.pressure_weight,
                 c.peer_weight,
-                c.legal_constraint_weight,
                 c.backlash_weight,
                 c.reaction_weight,
             ]
@@ -142,6 +143,7 @@ class CountryStates:
             self.table.fair_trial_objection,
             lever.coercion + lever.targeted_coercion,
             lever.host_reaction,
+            self.ceiling,
             self._cooperation_weights,
             self._adjustment,
         )
@@ -189,6 +191,13 @@ def host_pressure(lever: LeverMonth) -> np.ndarray:
 def diaspora_by_step(table: CountryTable, scenario: Scenario) -> np.ndarray:
     """Diaspora (thousands) of every row at every step of the run, ``(n_steps, n_countries)``.
 
-    The countries.csv value, the same in every month.
+    Rows with a census series (``diaspora_by_year.csv``) follow it, linear between census years
+    (each census read as the middle of its year, month 7) and flat before the first and after
+    the last; the other rows keep their countries.csv value in every month.
     """
-    return np.broadcast_to(table.diaspora_thousands, (scenario.n_steps, len(table))).copy()
+    out = np.broadcast_to(table.diaspora_thousands, (scenario.n_steps, len(table))).copy()
+    months = scenario.start_month + np.arange(scenario.n_steps)
+    for code, (years, values) in load_diaspora_by_year().items():
+        census_months = (years - 1970) * 12 + 6  # July of the census year
+        out[:, table.index(code)] = np.interp(months, census_months, values)
+    return out

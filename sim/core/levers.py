@@ -16,8 +16,9 @@ import numpy as np
 
 from sim.scenario.policy import SCHEDULES, Pledge, Step
 from sim.scenario.schema import Scenario
-from sim.world.countries import CountryTable
+from sim.world.countries import NO_MONTH, CountryTable
 from sim.world.dates import month_of
+from sim.world.host_data import load_investor_visas
 
 NEVER = 1 << 40
 """Step standing for "no such date" (far beyond any run; negative steps are real past dates)."""
@@ -243,9 +244,18 @@ class HostLevers:
 def investor_visa_calendar(countries: CountryTable, start: int, n_steps: int) -> np.ndarray:
     """1 where an investor-visa route to the row is open at each step, before any scenario change.
 
-    The ``investor_visa`` flag of countries.csv, the same in every month.
+    From the dated programmes of ``investor_visas.csv``: open from the month a programme opens
+    until the month it closes (a row with several programmes is open while any is).
     """
-    return np.broadcast_to(countries.investor_visa, (n_steps, len(countries))).copy()
+    visa = np.zeros((n_steps, len(countries)))
+    months = start + np.arange(n_steps)
+    for route in load_investor_visas():
+        open_ = months >= route.opened
+        if route.closed != NO_MONTH:
+            open_ &= months < route.closed
+        i = countries.index(route.iso3)
+        visa[open_, i] = 1.0
+    return visa
 
 
 def compile_hosts(scenario: Scenario, countries: CountryTable) -> HostLevers:

@@ -317,6 +317,7 @@ def cooperation_step(
     fair_trial_objection: np.ndarray,
     coercion: np.ndarray,
     reaction: np.ndarray,
+    ceiling: np.ndarray,
     weights: np.ndarray,
     adjustment: float,
 ) -> np.ndarray:
@@ -325,12 +326,12 @@ def cooperation_step(
     As :meth:`agents.CountryStates.update`: peers' mean cooperation by region (sums in country
     order, as ``np.bincount``), fugitive shares of the stock abroad (over at least one), the
     target, then the partial adjustment. ``pressure``, ``coercion`` and ``reaction`` are by
-    country (the state's levers plus those aimed at the host; the host's crackdown strength).
-    ``weights`` is ``(pledge_weight, pressure_weight, peer_weight, legal_constraint_weight,
-    backlash_weight, reaction_weight)``; ``adjustment`` is
+    country (the state's levers plus those aimed at the host; the host's crackdown strength);
+    ``ceiling`` is :func:`rules.cooperation_ceiling`. ``weights`` is ``(pledge_weight,
+    pressure_weight, peer_weight, backlash_weight, reaction_weight)``; ``adjustment`` is
     ``monthly_probability(adjustment_per_year)`` (numpy's ``expm1``). Returns the new levels.
     """
-    pledge_w, pressure_w, peer_w, legal_w, backlash_w, reaction_w = weights
+    pledge_w, pressure_w, peer_w, backlash_w, reaction_w = weights
     n = cooperation.size
     n_regions = region_codes.max() + 1 if n > 0 else 0
     sums = np.zeros(n_regions)
@@ -349,7 +350,7 @@ def cooperation_step(
         own = base[c] + pledge_w * pledge[c] + pressure_w * pressure[c]
         own = own_w * own + peer_w * peer_mean
         backlash = backlash_w * coercion[c] * (stock_abroad[c] / total) * fair_trial_objection[c]
-        cap = 1.0 - legal_w * fair_trial_objection[c]
+        cap = ceiling[c]
         t = own - backlash - reaction_w * reaction[c]
         t = t if t < cap else cap  # np.minimum
         t = t if t > 0.0 else 0.0  # np.clip to [0, 1]

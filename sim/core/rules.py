@@ -308,6 +308,7 @@ def cooperation_target(
     fair_trial_objection: np.ndarray,
     coercion: np.ndarray | float,
     fugitive_share: np.ndarray,
+    ceiling: np.ndarray,
     p: Cooperation,
     reaction: np.ndarray | float = 0.0,
 ) -> np.ndarray:
@@ -318,15 +319,24 @@ def cooperation_target(
     that host, ``policy.targeted``), and pull towards its peers' mean (DeGroot 1974 averaging);
     backlash lowers it where coercive pursuit (the state's plus any aimed at the host) meets a
     large fugitive presence, and a host's crackdown on covert pursuit (``reaction``, 0-1,
-    ``policy.host_reactions``) lowers it by ``reaction_weight * reaction``. Its own courts cap it
-    at ``1 - legal_constraint_weight * fair_trial_objection``.
+    ``policy.host_reactions``) lowers it by ``reaction_weight * reaction``. Its legal system
+    caps it at ``ceiling`` (:func:`cooperation_ceiling`, one level per legal family).
     """
     own = base + p.pledge_weight * pledge + p.pressure_weight * pressure
     own = (1.0 - p.peer_weight) * own + p.peer_weight * peer_mean
     backlash = p.backlash_weight * coercion * fugitive_share * fair_trial_objection
-    cap = 1.0 - p.legal_constraint_weight * fair_trial_objection
     target = own - backlash - p.reaction_weight * np.asarray(reaction, dtype=float)
-    return np.clip(np.minimum(target, cap), 0.0, 1.0)
+    return np.clip(np.minimum(target, ceiling), 0.0, 1.0)
+
+
+def cooperation_ceiling(legal_family: tuple[str, ...], p: Cooperation) -> np.ndarray:
+    """Each host's cooperation ceiling: ``ceiling_<legal_family>`` of its legal-system group.
+
+    Common-law courts (and the civil-law courts of the European Convention on Human Rights)
+    refuse returns on fair-trial grounds most often; the groups' levels are priors
+    (calibration/targets.yaml), an assumption.
+    """
+    return np.array([getattr(p, f"ceiling_{family}") for family in legal_family], dtype=float)
 
 
 def cooperation_update(current: np.ndarray, target: np.ndarray, p: Cooperation) -> np.ndarray:
