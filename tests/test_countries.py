@@ -65,8 +65,8 @@ def test_required_rows_present(table):
         assert table.kind[table.index(code)] == "country"
     assert table.kind[table.index("HKG")] == "region"
     assert table.kind[table.index("MAC")] == "region"
-    assert table.kind.count("rest_of_world") == 1
-    assert table.kind[table.index("ROW")] == "rest_of_world"
+    assert "rest_of_world" not in table.kind
+    assert table.kind[table.index("XCB")] == "aggregate"
     assert len(set(table.iso3)) == len(table) >= 70
 
 
@@ -88,7 +88,7 @@ def test_treaty_months(table):
     assert table.treaty_in_force_month[aus] == NO_MONTH
     assert table.treaty_withdrawn_month[aus] == month_of("2017-03")
     assert np.count_nonzero(table.treaty_withdrawn_month != NO_MONTH) == 1
-    for code in ("USA", "CAN", "ROW", "GBR"):
+    for code in ("USA", "CAN", "XCB", "GBR"):
         i = table.index(code)
         assert table.treaty_signed_month[i] == NO_MONTH
         assert table.treaty_in_force_month[i] == NO_MONTH
@@ -100,8 +100,10 @@ def test_value_ranges(table):
     for column in ("fair_trial_objection", "base_cooperation"):
         values = getattr(table, column)
         assert np.all((values >= 0) & (values <= 1)), column
-    assert np.all(table.hub_weight > 0)
-    assert table.hub_weight[table.index("ROW")] > 10
+    aggregate = np.array([k == "aggregate" for k in table.kind])
+    assert np.all(table.log_size[~aggregate] == 0.0)
+    assert np.all(table.log_size[aggregate] == np.log(table.members[aggregate]))
+    assert np.all(table.members[aggregate] >= 2)
     assert table.asylum_appeal_delay_years[table.index("CAN")] == 10
     assert table.neighbour[table.index("HKG")] == 1 == table.neighbour[table.index("MAC")]
 

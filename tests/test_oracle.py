@@ -36,6 +36,24 @@ CASES: dict[str, tuple[str, dict]] = {
         "baseline.yaml",
         {"world.returns.extradition_per_year": 3.0, "policy.treaties.endogenous_signing": True},
     ),
+    # hosts as actors: pursuit, pressure and coercion aimed at single hosts, their crackdowns
+    # (the baseline's US reactions plus Canada's), a closed visa route, coercion's persuasion
+    "hosts": (
+        "host_crackdown_2026.yaml",
+        {
+            "policy.targeted": [
+                {"iso3": "USA", "lever": "pursuit", "from": "2010-01", "value": 1.0},
+                {"iso3": "CAN", "lever": "coercion", "from": "2012-01", "value": 1.5},
+                {"iso3": "AUS", "lever": "diplomatic_pressure", "from": "2005-01", "value": 2.0},
+            ],
+            "policy.host_reactions": [
+                {"iso3": "USA", "date": "2015-08", "strength": 0.3},
+                {"iso3": "CAN", "date": "2016-01", "strength": 0.8},
+            ],
+            "policy.investor_visa_changes": [{"iso3": "USA", "date": "2012-01", "open": False}],
+            "world.returns.coercion_persuasion_effect": 3.0,
+        },
+    ),
 }
 MONEY = ("assets_taken_usd", "assets_recovered_usd")
 """Flows summed over officials in a different order (batch sums against one by one)."""

@@ -18,8 +18,8 @@ from sim.core.rules import CHANNELS
 from sim.runs import plots
 
 YEARS = range(2000, 2006)
-# Twelve places with distinct sizes (so every band has its own data), plus the ROW agent.
-PLACES = {f"C{k:02d}": 10.0 * (k + 1) for k in range(12)} | {"ROW": 500.0}
+# Twelve places with distinct sizes (so every band has its own data), plus one aggregate row.
+PLACES = {f"C{k:02d}": 10.0 * (k + 1) for k in range(12)} | {"XCB": 500.0}
 
 
 def _countries() -> pd.DataFrame:
@@ -43,17 +43,18 @@ def test_destination_legend_names_each_band_with_its_own_series(tmp_path: Path):
     layers = _stacked_layers(ax)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     bands = plots.destination_bands(countries, top=8)
-    # One legend entry per band, in the order of the bands, the largest (ROW) included.
-    assert len(layers) == len(bands.columns) == len(legend) == 10
+    # One legend entry per band, in the order of the bands, the largest (XCB) included.
+    assert len(layers) == len(bands.columns) == len(legend) == 9
     assert legend == [layer.get_label() for layer in layers] == list(bands.columns)
-    assert legend[-2:] == ["other listed places", "rest of the world"]
-    assert legend[:8] == [f"C{k:02d}" for k in range(11, 3, -1)]
+    assert legend[0] == "Rest of the Caribbean (XCB)"
+    assert legend[-1] == "other rows (5)"
+    assert legend[1:8] == [f"C{k:02d}" for k in range(11, 4, -1)]
     # Each band's polygon spans exactly its series on top of the bands below it.
     median = countries.groupby(["year", "iso3"])["stock_abroad"].median().unstack()
     expected = {
-        **{iso: median[iso] for iso in legend[:8]},
-        "other listed places": median[[f"C{k:02d}" for k in range(4)]].sum(axis=1),
-        "rest of the world": median["ROW"],
+        legend[0]: median["XCB"],
+        **{iso: median[iso] for iso in legend[1:8]},
+        "other rows (5)": median[[f"C{k:02d}" for k in range(5)]].sum(axis=1),
     }
     below = np.zeros(len(YEARS))
     for layer, label in zip(layers, legend, strict=True):

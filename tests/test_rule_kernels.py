@@ -162,9 +162,12 @@ def test_return_rates_by_row_implement_the_return_and_move_on_rules_exactly():
         fair, asylum, abolished = rng.random(2 * n_c), rng.random(2 * n_c) * 3, rng.random(2 * n_c)
         family, transit = np.repeat([0.0, 1.0], n_c), (rng.random(2 * n_c) < 0.1).astype(float)
         pursuit, programme, leniency = rng.uniform(0.0, 2.0, 3)
+        aimed = rng.uniform(0.0, 1.0, n_c) * (rng.random(n_c) < 0.3)
+        coercion, crackdown = rng.uniform(0.0, 1.0, n_c), rng.uniform(0.0, 1.0, n_c)
         expected = rules.return_rates(
             treaty[both], coop[both], fair, asylum, abolished, family,
-            pursuit, programme, leniency, legal[both], p,
+            pursuit + aimed[both], programme, leniency, legal[both], p,
+            coercion[both], crackdown[both],
         )  # fmt: skip
         rates, total, move = rule_kernels.return_rates_by_row(
             both, treaty, coop, legal, fair, asylum, abolished, family, transit,
@@ -173,10 +176,12 @@ def test_return_rates_by_row_implement_the_return_and_move_on_rules_exactly():
                 p.persuasion_per_year, p.deportation_per_year, p.extradition_per_year,
                 p.prosecution_per_year, p.surrender_per_year, p.family_in_china_effect,
                 p.leniency_effect, p.asylum_delay_effect, p.death_penalty_assurance,
+                p.coercion_persuasion_effect,
             ]),
             np.array(
                 [d.move_on_threshold_per_year, d.move_on_per_year, d.transit_move_on_per_year]
             ),
+            np.stack([aimed, coercion, crackdown]),
         )  # fmt: skip
         assert np.array_equal(rates, expected)
         assert np.array_equal(total, expected.sum(axis=1))
@@ -194,18 +199,20 @@ def test_cooperation_step_implements_the_cooperation_rules_exactly():
             pledge_weight=rng.uniform(0.0, 1.0),
             pressure_weight=rng.uniform(0.0, 0.5),
             peer_weight=rng.uniform(0.0, 1.0),
-            legal_constraint_weight=rng.uniform(0.0, 1.0),
             backlash_weight=rng.uniform(0.0, 3.0),
+            reaction_weight=rng.uniform(0.0, 1.0),
         )
         current, base, fair = rng.random(n), rng.random(n), rng.random(n)
         pledge = rng.random(n) * (rng.random(n) < 0.4)
         codes = rng.integers(0, 9, n)
         stock = rng.integers(0, stock_scale + 1, n)
-        pressure, coercion = rng.uniform(0.0, 2.0, 2)
+        pressure, coercion = rng.uniform(0.0, 2.0, n), rng.uniform(0.0, 2.0, n)
+        reaction = rng.uniform(0.0, 1.0, n) * (rng.random(n) < 0.3)
         total = max(int(stock.sum()), 1)
         peer = (np.bincount(codes, weights=current) / np.bincount(codes))[codes]
+        ceiling = rng.uniform(0.3, 1.0, n)
         target = rules.cooperation_target(
-            base, pledge, pressure, peer, fair, coercion, stock / total, p
+            base, pledge, pressure, peer, fair, coercion, stock / total, ceiling, p, reaction
         )
         expected = rules.cooperation_update(current, target, p)
         weights = np.array(
@@ -213,14 +220,15 @@ def test_cooperation_step_implements_the_cooperation_rules_exactly():
                 p.pledge_weight,
                 p.pressure_weight,
                 p.peer_weight,
-                p.legal_constraint_weight,
                 p.backlash_weight,
+                p.reaction_weight,
             ]
         )
         adjustment = float(rules.monthly_probability(p.adjustment_per_year))
         got = rule_kernels.cooperation_step(
-            current, base, pledge, pressure, codes, stock, fair, coercion, weights, adjustment
-        )
+            current, base, pledge, pressure, codes, stock, fair, coercion, reaction, ceiling,
+            weights, adjustment,
+        )  # fmt: skip
         assert np.array_equal(got, expected)
 
 
@@ -236,7 +244,7 @@ def test_destination_kernels_are_the_destination_rules_exactly():
         distance_1000_km=rng.uniform(0.5, 15.0, n_c),
         investor_visa=table.investor_visa,
         death_penalty_abolished=table.death_penalty_abolished,
-        log_hub_weight=rng.normal(0.0, 1.0, n_c),
+        log_size=rng.normal(0.0, 1.0, n_c),
         log_network=rng.uniform(0.0, 3.0, n_c),
         neighbour=table.neighbour,
     )
@@ -255,7 +263,7 @@ def test_destination_kernels_are_the_destination_rules_exactly():
         terms = rules.destination_country_terms(view, p)
         got_terms = rule_kernels.destination_terms(
             view.treaty_in_force, view.cooperation, view.log_diaspora, view.log_income,
-            view.death_penalty_abolished, view.log_network, view.log_hub_weight,
+            view.death_penalty_abolished, view.log_network, view.log_size,
             view.investor_visa, view.distance_1000_km, np.array([values[k] for k in names]),
         )  # fmt: skip
         for got_term, term in zip(got_terms, terms, strict=True):

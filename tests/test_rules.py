@@ -91,7 +91,7 @@ def _countries(n=3, **kw):
         distance_1000_km=np.array([1.0, 5.0, 10.0])[:n],
         investor_visa=np.zeros(n),
         death_penalty_abolished=np.zeros(n),
-        log_hub_weight=np.zeros(n),
+        log_size=np.zeros(n),
         log_network=np.zeros(n),
         neighbour=np.array([1.0, 0.0, 0.0])[:n],
     )
@@ -170,13 +170,12 @@ def test_cooperation_target_stays_in_unit_interval(base, pressure, coercion):
         fair_trial_objection=np.linspace(0, 1, n),
         coercion=coercion,
         fugitive_share=np.full(n, 0.25),
+        ceiling=np.linspace(0.4, 1.0, n),
         p=Cooperation(),
     )
     assert np.all((target >= 0) & (target <= 1))
-    # courts cap cooperation
-    assert np.all(
-        target <= 1 - Cooperation().legal_constraint_weight * np.linspace(0, 1, n) + 1e-12
-    )
+    # the legal system caps cooperation
+    assert np.all(target <= np.linspace(0.4, 1.0, n))
 
 
 def test_cooperation_update_moves_towards_target():
@@ -194,6 +193,7 @@ def test_backlash_lowers_cooperation_where_fugitives_are():
         peer_mean=np.array([0.5, 0.5]),
         fair_trial_objection=np.array([0.5, 0.5]),
         fugitive_share=np.array([0.9, 0.0]),
+        ceiling=np.ones(2),
         p=Cooperation(),
     )
     calm = rules.cooperation_target(coercion=0.0, **kw)

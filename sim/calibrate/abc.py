@@ -90,6 +90,9 @@ def truncate(scenario: Scenario, end: str) -> Scenario:
     for kind in ("add", "withdraw"):
         changes = policy["treaties"][kind]
         policy["treaties"][kind] = [c for c in changes if month_of(c["date"]) <= last]
+    for name, key in (("investor_visa_changes", "date"), ("targeted", "from"),
+                      ("host_reactions", "date")):  # fmt: skip
+        policy[name] = [c for c in policy[name] if month_of(c[key]) <= last]
     return validate(data, Path("<calibration>"))
 
 

@@ -12,10 +12,11 @@ import mesa
 import numpy as np
 
 from sim.core import rule_kernels, rules
-from sim.core.levers import NEVER, LeverMonth, Levers, compile_treaties
+from sim.core.levers import NEVER, LeverMonth, Levers, compile_hosts, compile_treaties
 from sim.core.rng import Stream
 from sim.scenario.schema import Scenario
 from sim.world.countries import CountryTable
+from sim.world.host_data import load_diaspora_by_year
 
 
 class CountryAgent(mesa.Agent):
@@ -76,15 +77,19 @@ class CountryStates:
         n = len(table)
         self.cooperation = table.base_cooperation.astype(float).copy()
         self.stock_abroad = np.zeros(n, dtype=np.int64)
-        self.is_country = np.array([k != "rest_of_world" for k in table.kind])
+        # countries and regions; the regional aggregate rows are not counted as countries
+        self.is_country = np.array([k != "aggregate" for k in table.kind])
         # countries proper: they sign treaties and count in ``treaties_in_force``
         self.sovereign = np.array([k == "country" for k in table.kind])
         self.is_region = np.array([k == "region" for k in table.kind])
         # what officials see that never changes, computed once (see transitions.country_view)
-        self.log_diaspora = np.log1p(table.diaspora_thousands)
+        # (the diaspora and the open investor-visa routes change by month: see update)
+        self._log_diaspora_by_step = np.log1p(diaspora_by_step(table, scenario))
+        self.log_diaspora = self._log_diaspora_by_step[0]
+        self.investor_visa = compile_hosts(scenario, table).investor_visa[0]
         self.log_income = np.log(np.maximum(table.gdp_per_capita_usd, 100.0) / 10_000.0)
         self.distance_1000_km = table.distance_km / 1000.0
-        self.log_hub_weight = np.log(table.hub_weight)
+        self.log_size = table.log_size
         # rows of the fugitives' hazard table (transitions.abroad): each country without, then
         # with, family abroad; the columns that never change, gathered once
         both = np.concatenate([np.arange(n), np.arange(n)])
@@ -101,13 +106,14 @@ class CountryStates:
         self._lag = int(round(scenario.world.cooperation.ratification_years * 12))
         c = scenario.world.cooperation
         self._adjustment = float(rules.monthly_probability(c.adjustment_per_year))
+        self.ceiling = rules.cooperation_ceiling(table.legal_family, c)
         self._cooperation_weights = np.array(
             [
                 c.pledge_weight,
                 c.pressure_weight,
                 c.peer_weight,
-                c.legal_constraint_weight,
                 c.backlash_weight,
+                c.reaction_weight,
             ]
         )
 
@@ -124,16 +130,20 @@ class CountryStates:
                 calendar.signed[idx[signs]] = step
                 calendar.in_force[idx[signs]] = step + self._lag
         self.refresh_treaties(step)
+        self.log_diaspora = self._log_diaspora_by_step[step]
+        self.investor_visa = lever.investor_visa
         # rules.cooperation_target and rules.cooperation_update, in one kernel (see there)
         self.cooperation = rule_kernels.cooperation_step(
             self.cooperation,
             self.table.base_cooperation,
             lever.pledge,
-            lever.diplomatic_pressure + lever.pursuit,
+            host_pressure(lever),
             self.region_codes,
             self.stock_abroad,
             self.table.fair_trial_objection,
-            lever.coercion,
+            lever.coercion + lever.targeted_coercion,
+            lever.host_reaction,
+            self.ceiling,
             self._cooperation_weights,
             self._adjustment,
         )
@@ -160,7 +170,7 @@ class CountryStates:
         return int(np.count_nonzero(self.treaty_in_force[self.sovereign] > 0))
 
     def mean_cooperation(self) -> float:
-        """Unweighted mean cooperation of countries and regions (rest of world excluded)."""
+        """Unweighted mean cooperation of countries and regions (aggregate rows excluded)."""
         values = self.cooperation[self.is_country]
         return float(values.sum()) / values.size  # as np.mean: its sum over its count
 
@@ -168,3 +178,26 @@ class CountryStates:
 def _codes(values: tuple[str, ...]) -> np.ndarray:
     lookup: dict[str, int] = {}
     return np.array([lookup.setdefault(v, len(lookup)) for v in values], dtype=np.int64)
+
+
+# ------------------------------------------------------------------------ hosts as actors
+def host_pressure(lever: LeverMonth) -> np.ndarray:
+    """Pressure and pursuit each host feels: the state's, plus what is aimed at it."""
+    return (lever.diplomatic_pressure + lever.pursuit) + (
+        lever.targeted_pressure + lever.targeted_pursuit
+    )
+
+
+def diaspora_by_step(table: CountryTable, scenario: Scenario) -> np.ndarray:
+    """Diaspora (thousands) of every row at every step of the run, ``(n_steps, n_countries)``.
+
+    Rows with a census series (``diaspora_by_year.csv``) follow it, linear between census years
+    (each census read as the middle of its year, month 7) and flat before the first and after
+    the last; the other rows keep their countries.csv value in every month.
+    """
+    out = np.broadcast_to(table.diaspora_thousands, (scenario.n_steps, len(table))).copy()
+    months = scenario.start_month + np.arange(scenario.n_steps)
+    for code, (years, values) in load_diaspora_by_year().items():
+        census_months = (years - 1970) * 12 + 6  # July of the census year
+        out[:, table.index(code)] = np.interp(months, census_months, values)
+    return out

@@ -16,8 +16,9 @@ import numpy as np
 
 from sim.scenario.policy import SCHEDULES, Pledge, Step
 from sim.scenario.schema import Scenario
-from sim.world.countries import CountryTable
+from sim.world.countries import NO_MONTH, CountryTable
 from sim.world.dates import month_of
+from sim.world.host_data import load_investor_visas
 
 NEVER = 1 << 40
 """Step standing for "no such date" (far beyond any run; negative steps are real past dates)."""
@@ -52,6 +53,17 @@ class LeverMonth:
     """By country: strongest asset-return commitment x compliance in force."""
     legal_assistance: np.ndarray
     """By country: strongest legal-assistance commitment x compliance in force."""
+    # hosts as actors (see compile_hosts)
+    targeted_pursuit: np.ndarray
+    """By country: pursuit aimed at that host (``policy.targeted``), added to ``pursuit``."""
+    targeted_pressure: np.ndarray
+    """By country: diplomatic pressure aimed at that host, added to ``diplomatic_pressure``."""
+    targeted_coercion: np.ndarray
+    """By country: coercion aimed at that host, added to ``coercion``."""
+    host_reaction: np.ndarray
+    """By country: strength of the host's crackdown on covert pursuit in force (0-1)."""
+    investor_visa: np.ndarray
+    """By country: 1 where an investor-visa route is open this month."""
 
 
 SCALAR_LEVERS = (*SCHEDULES, "leniency")
@@ -78,6 +90,12 @@ class Levers:
     """``(n_steps, n_countries)``: strongest asset-return commitment x compliance in force."""
     legal_assistance: np.ndarray
     """``(n_steps, n_countries)``: strongest legal-assistance commitment x compliance in force."""
+    # hosts as actors: ``(n_steps, n_countries)`` arrays of :func:`compile_hosts`
+    targeted_pursuit: np.ndarray
+    targeted_pressure: np.ndarray
+    targeted_coercion: np.ndarray
+    host_reaction: np.ndarray
+    investor_visa: np.ndarray
 
     def at(self, step: int) -> LeverMonth:
         """Every lever at one step."""
@@ -86,6 +104,7 @@ class Levers:
             pledge=self.pledge[step],
             asset_return=self.asset_return[step],
             legal_assistance=self.legal_assistance[step],
+            **{name: getattr(self, name)[step] for name in HOST_LEVERS},
         )
 
 
@@ -135,7 +154,8 @@ def compile_levers(scenario: Scenario, countries: CountryTable) -> Levers:
     }
     for array in arrays.values():
         array.setflags(write=False)
-    return Levers(**arrays)
+    hosts = compile_hosts(scenario, countries)
+    return Levers(**arrays, **{name: getattr(hosts, name) for name in HOST_LEVERS})
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,3 +212,76 @@ def compile_treaties(scenario: Scenario, countries: CountryTable) -> TreatyCalen
 def _steps(months: np.ndarray, start: int) -> np.ndarray:
     """Months since 1970 (-1 = none) as steps since ``start`` (``NEVER`` = none)."""
     return np.where(months >= 0, months - start, NEVER).astype(np.int64)
+
+
+# ------------------------------------------------------------------------ hosts as actors
+HOST_LEVERS = (
+    "targeted_pursuit",
+    "targeted_pressure",
+    "targeted_coercion",
+    "host_reaction",
+    "investor_visa",
+)
+"""The per-host lever arrays of :class:`HostLevers`, as :class:`LeverMonth` names them."""
+TARGETED_FIELD = {
+    "pursuit": "targeted_pursuit",
+    "diplomatic_pressure": "targeted_pressure",
+    "coercion": "targeted_coercion",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class HostLevers:
+    """Dated per-host levers, each a read-only ``(n_steps, n_countries)`` array."""
+
+    targeted_pursuit: np.ndarray
+    targeted_pressure: np.ndarray
+    targeted_coercion: np.ndarray
+    host_reaction: np.ndarray
+    investor_visa: np.ndarray
+
+
+def investor_visa_calendar(countries: CountryTable, start: int, n_steps: int) -> np.ndarray:
+    """1 where an investor-visa route to the row is open at each step, before any scenario change.
+
+    From the dated programmes of ``investor_visas.csv``: open from the month a programme opens
+    until the month it closes (a row with several programmes is open while any is).
+    """
+    visa = np.zeros((n_steps, len(countries)))
+    months = start + np.arange(n_steps)
+    for route in load_investor_visas():
+        open_ = months >= route.opened
+        if route.closed != NO_MONTH:
+            open_ &= months < route.closed
+        i = countries.index(route.iso3)
+        visa[open_, i] = 1.0
+    return visa
+
+
+def compile_hosts(scenario: Scenario, countries: CountryTable) -> HostLevers:
+    """Per-host levers by step: targeted effort, host reactions, open investor-visa routes.
+
+    ``policy.targeted`` adds its value to the lever in that host from its date on (several add
+    up); ``policy.host_reactions`` hold from their date on, the strongest in force counting;
+    ``policy.investor_visa_changes`` set the host's route open or closed from their date on
+    (later dates override earlier ones), over :func:`investor_visa_calendar`.
+    """
+    start, n, n_c = scenario.start_month, scenario.n_steps, len(countries)
+    policy = scenario.policy
+    arrays = {name: np.zeros((n, n_c)) for name in TARGETED_FIELD.values()}
+    for item in policy.targeted:
+        first = max(month_of(item.start) - start, 0)
+        arrays[TARGETED_FIELD[item.lever]][first:, countries.index(item.iso3)] += item.value
+    reaction = np.zeros((n, n_c))
+    for item in policy.host_reactions:
+        first = max(month_of(item.date) - start, 0)
+        i = countries.index(item.iso3)
+        reaction[first:, i] = np.maximum(reaction[first:, i], item.strength)
+    visa = investor_visa_calendar(countries, start, n)
+    for item in sorted(policy.investor_visa_changes, key=lambda c: month_of(c.date)):
+        first = max(month_of(item.date) - start, 0)
+        visa[first:, countries.index(item.iso3)] = 1.0 if item.open else 0.0
+    out = {**arrays, "host_reaction": reaction, "investor_visa": visa}
+    for array in out.values():
+        array.setflags(write=False)
+    return HostLevers(**out)

@@ -393,8 +393,8 @@ class OfficialPopulation:
         """A readable view of one official: state names, ``YYYY-MM`` months and ISO3 codes.
 
         Months are calendar months (``entered`` may precede the run's start for officials in
-        office when it begins); places are the ISO3 codes of the country table (``ROW`` for the
-        rest of the world). A month or place that does not apply (never fled, no family
+        office when it begins); places are the ISO3 codes of the country table (``X..`` for an
+        aggregate row). A month or place that does not apply (never fled, no family
         abroad) is ``None``.
 
         Raises:

@@ -37,7 +37,7 @@ def destination_terms(
     log_income: np.ndarray,
     death_penalty_abolished: np.ndarray,
     log_network: np.ndarray,
-    log_hub_weight: np.ndarray,
+    log_size: np.ndarray,
     investor_visa: np.ndarray,
     distance_1000_km: np.ndarray,
     weights: np.ndarray,
@@ -60,7 +60,7 @@ def destination_terms(
             + w_income * log_income[c]
             + w_abolished * death_penalty_abolished[c]
             + w_network * log_network[c]
-            + log_hub_weight[c]
+            + log_size[c]
         )
         base[c] = b
         planned[c] = b + w_visa * investor_visa[c]
@@ -211,6 +211,7 @@ def return_rates_by_row(
     levers: np.ndarray,
     returns: np.ndarray,
     move_on: np.ndarray,
+    host_levers: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Implements :func:`rules.return_rates` and :func:`rules.move_on_probability` by row.
 
@@ -218,31 +219,38 @@ def return_rates_by_row(
     through ``row_country``, the other arrays are already by row. ``levers`` is ``(pursuit,
     persuasion_program, leniency)``; ``returns`` is ``(persuasion_per_year,
     deportation_per_year, extradition_per_year, prosecution_per_year, surrender_per_year,
-    family_in_china_effect, leniency_effect, asylum_delay_effect, death_penalty_assurance)``;
-    ``move_on`` is ``(move_on_threshold_per_year, move_on_per_year,
-    transit_move_on_per_year)``. Returns the ``(rows, 5)`` rates, their row sums (in column
-    order, as numpy sums five columns) and the yearly move-on rate, the argument of the rule's
-    :func:`rules.monthly_probability` (``np.expm1`` stays in numpy).
+    family_in_china_effect, leniency_effect, asylum_delay_effect, death_penalty_assurance,
+    coercion_persuasion_effect)``; ``host_levers`` is ``(3, n_countries)``: pursuit aimed at
+    each host (added to ``pursuit``), coercion in each host, each host's crackdown; ``move_on``
+    is ``(move_on_threshold_per_year, move_on_per_year, transit_move_on_per_year)``. Returns
+    the ``(rows, 5)`` rates, their row sums (in column order, as numpy sums five columns) and
+    the yearly move-on rate, the argument of the rule's :func:`rules.monthly_probability`
+    (``np.expm1`` stays in numpy).
     """
-    pursuit, programme, leniency = levers
-    pers, dep, ext, pros, surr, family_effect, leniency_effect, asylum_effect, assurance = returns
+    state_pursuit, programme, leniency = levers
+    pers, dep, ext, pros, surr, family_effect, leniency_effect, asylum_effect, assurance = returns[
+        :9
+    ]
+    coercion_effect = returns[9]
     threshold, move_per_year, transit_per_year = move_on
     n = row_country.size
     rates = np.empty((n, 5))
     total = np.empty(n)
     move = np.empty(n)
-    persuasion = pers * (pursuit + programme)
     lenient = 1.0 + leniency_effect * leniency
     refused = 1.0 - assurance
-    surrender = surr * lenient * (1.0 + pursuit)
     for r in range(n):
         c = row_country[r]
+        pursuit = state_pursuit + host_levers[0, c]
+        persuasion = pers * (pursuit + programme)
+        surrender = surr * lenient * (1.0 + pursuit)
+        coerced = 1.0 + coercion_effect * host_levers[1, c] * (1.0 - host_levers[2, c])
         coop = cooperation[c]
         delay = 1.0 / (1.0 + asylum_effect * asylum_delay_years[r])
         courts = 1.0 - death_penalty_abolished[r] * refused
         family_home = 1.0 + family_effect * (1.0 - family_abroad[r])
         assist = 1.0 + legal_assistance[c]
-        rates[r, 0] = persuasion * family_home * lenient * (0.5 + 0.5 * coop)
+        rates[r, 0] = persuasion * family_home * lenient * (0.5 + 0.5 * coop) * coerced
         rates[r, 1] = dep * coop * delay * (1.0 + pursuit) * assist
         rates[r, 2] = ext * treaty_in_force[c] * coop * courts * delay * assist
         rates[r, 3] = pros * coop * fair_trial_objection[r] * (1.0 + pursuit) * assist
@@ -303,11 +311,13 @@ def cooperation_step(
     cooperation: np.ndarray,
     base: np.ndarray,
     pledge: np.ndarray,
-    pressure: float,
+    pressure: np.ndarray,
     region_codes: np.ndarray,
     stock_abroad: np.ndarray,
     fair_trial_objection: np.ndarray,
-    coercion: float,
+    coercion: np.ndarray,
+    reaction: np.ndarray,
+    ceiling: np.ndarray,
     weights: np.ndarray,
     adjustment: float,
 ) -> np.ndarray:
@@ -315,11 +325,13 @@ def cooperation_step(
 
     As :meth:`agents.CountryStates.update`: peers' mean cooperation by region (sums in country
     order, as ``np.bincount``), fugitive shares of the stock abroad (over at least one), the
-    target, then the partial adjustment. ``weights`` is ``(pledge_weight, pressure_weight,
-    peer_weight, legal_constraint_weight, backlash_weight)``; ``adjustment`` is
+    target, then the partial adjustment. ``pressure``, ``coercion`` and ``reaction`` are by
+    country (the state's levers plus those aimed at the host; the host's crackdown strength);
+    ``ceiling`` is :func:`rules.cooperation_ceiling`. ``weights`` is ``(pledge_weight,
+    pressure_weight, peer_weight, backlash_weight, reaction_weight)``; ``adjustment`` is
     ``monthly_probability(adjustment_per_year)`` (numpy's ``expm1``). Returns the new levels.
     """
-    pledge_w, pressure_w, peer_w, legal_w, backlash_w = weights
+    pledge_w, pressure_w, peer_w, backlash_w, reaction_w = weights
     n = cooperation.size
     n_regions = region_codes.max() + 1 if n > 0 else 0
     sums = np.zeros(n_regions)
@@ -330,18 +342,16 @@ def cooperation_step(
         counts[region_codes[c]] += 1
         total += stock_abroad[c]
     total = max(total, 1)
-    pushed = pressure_w * pressure
     own_w = 1.0 - peer_w
-    coerced = backlash_w * coercion
     out = np.empty(n)
     for c in range(n):
         k = region_codes[c]
         peer_mean = sums[k] / counts[k]
-        own = base[c] + pledge_w * pledge[c] + pushed
+        own = base[c] + pledge_w * pledge[c] + pressure_w * pressure[c]
         own = own_w * own + peer_w * peer_mean
-        backlash = coerced * (stock_abroad[c] / total) * fair_trial_objection[c]
-        cap = 1.0 - legal_w * fair_trial_objection[c]
-        t = own - backlash
+        backlash = backlash_w * coercion[c] * (stock_abroad[c] / total) * fair_trial_objection[c]
+        cap = ceiling[c]
+        t = own - backlash - reaction_w * reaction[c]
         t = t if t < cap else cap  # np.minimum
         t = t if t > 0.0 else 0.0  # np.clip to [0, 1]
         t = t if t < 1.0 else 1.0

@@ -128,7 +128,7 @@ class CountryState:
     distance_1000_km: np.ndarray
     investor_visa: np.ndarray
     death_penalty_abolished: np.ndarray
-    log_hub_weight: np.ndarray
+    log_size: np.ndarray
     log_network: np.ndarray
     neighbour: np.ndarray
 
@@ -148,7 +148,7 @@ def destination_country_terms(
         + p.income * countries.log_income
         + p.death_penalty_abolished * countries.death_penalty_abolished
         + p.network * countries.log_network
-        + countries.log_hub_weight
+        + countries.log_size
     )
     planned = base + p.investor_visa * countries.investor_visa
     distance = p.distance_per_1000_km * countries.distance_1000_km
@@ -167,7 +167,10 @@ def destination_utility(
     Country terms follow the reasons reported for destination choice (sources.md section 2): no
     treaty in force, low cooperation, a large diaspora, high income, investor-visa routes, courts
     that refuse removal to face the death penalty, distance, and fugitives already there (a
-    network effect as in migration-network models, Massey et al. 1993). An official whose family
+    network effect as in migration-network models, Massey et al. 1993). An aggregate row
+    (several countries as one alternative) adds ``log_size`` = log(number of members) with
+    coefficient 1, the logit aggregation of elemental alternatives (McFadden 1978; Ben-Akiva and
+    Lerman 1985 ch. 9). An official whose family
     already lives in a country gains ``family_abroad`` utility for it. Hasty escapes weigh distance
     ``hasty_distance_multiplier`` times more, favour neighbouring places (``hasty_neighbour``) and
     ignore investor-visa routes (sources.md section 2: hasty escapes go to neighbouring countries).
@@ -212,11 +215,13 @@ def return_rates(
     asylum_delay_years: np.ndarray,
     death_penalty_abolished: np.ndarray,
     family_abroad: np.ndarray,
-    pursuit: float,
+    pursuit: np.ndarray | float,
     persuasion_program: float,
     leniency: float,
     legal_assistance: np.ndarray | float,
     p: Returns,
+    coercion: np.ndarray | float = 0.0,
+    crackdown: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Yearly hazard rates of each return channel for fugitives abroad (competing risks).
 
@@ -237,7 +242,11 @@ def return_rates(
     - surrender: ``surrender_per_year * (1 + leniency_effect * leniency) * (1 + pursuit)``.
 
     ``legal_assistance`` is the host's mutual-legal-assistance commitment under the pledges in
-    force (pledge ``legal_assistance`` x compliance).
+    force (pledge ``legal_assistance`` x compliance). ``pursuit`` is the effort in the host: the
+    state's plus any aimed at that host (``policy.targeted``). Coercive pursuit in the host
+    (``coercion``: the state's plus any aimed at it) multiplies persuasion by ``1 +
+    coercion_persuasion_effect * coercion * (1 - crackdown)``, where ``crackdown`` is the host's
+    reaction against covert pursuit (``policy.host_reactions``, 0-1): an assumption.
 
     Returns:
         ``(n, 5)`` yearly rates, all non-negative.
@@ -248,12 +257,14 @@ def return_rates(
     lenient = 1.0 + p.leniency_effect * leniency
     assist = 1.0 + np.asarray(legal_assistance, dtype=float)
     rates = np.empty((treaty_in_force.shape[0], len(CHANNELS)))
+    coerced = 1.0 + p.coercion_persuasion_effect * coercion * (1.0 - np.asarray(crackdown))
     rates[:, 0] = (
         p.persuasion_per_year
         * (pursuit + persuasion_program)
         * family_home
         * lenient
         * (0.5 + 0.5 * cooperation)
+        * coerced
     )
     rates[:, 1] = p.deportation_per_year * cooperation * delay * (1.0 + pursuit) * assist
     rates[:, 2] = p.extradition_per_year * treaty_in_force * cooperation * courts * delay * assist
@@ -292,26 +303,40 @@ def home_capture_probability(campaign: float, pursuit: float, p: Home) -> float:
 def cooperation_target(
     base: np.ndarray,
     pledge: np.ndarray,
-    pressure: float,
+    pressure: np.ndarray | float,
     peer_mean: np.ndarray,
     fair_trial_objection: np.ndarray,
-    coercion: float,
+    coercion: np.ndarray | float,
     fugitive_share: np.ndarray,
+    ceiling: np.ndarray,
     p: Cooperation,
+    reaction: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Level of cooperation each country tends towards this month, in [0, 1].
 
     Sums its own base level, the pledges it has joined (weighted by pledge level and compliance),
-    its response to China's diplomatic pressure and pursuit effort, and pull towards its peers'
-    mean (DeGroot 1974 averaging); backlash lowers it where coercive pursuit meets a large
-    fugitive presence. Its own courts cap it at
-    ``1 - legal_constraint_weight * fair_trial_objection``.
+    its response to China's diplomatic pressure and pursuit effort (the state's plus any aimed at
+    that host, ``policy.targeted``), and pull towards its peers' mean (DeGroot 1974 averaging);
+    backlash lowers it where coercive pursuit (the state's plus any aimed at the host) meets a
+    large fugitive presence, and a host's crackdown on covert pursuit (``reaction``, 0-1,
+    ``policy.host_reactions``) lowers it by ``reaction_weight * reaction``. Its legal system
+    caps it at ``ceiling`` (:func:`cooperation_ceiling`, one level per legal family).
     """
     own = base + p.pledge_weight * pledge + p.pressure_weight * pressure
     own = (1.0 - p.peer_weight) * own + p.peer_weight * peer_mean
     backlash = p.backlash_weight * coercion * fugitive_share * fair_trial_objection
-    cap = 1.0 - p.legal_constraint_weight * fair_trial_objection
-    return np.clip(np.minimum(own - backlash, cap), 0.0, 1.0)
+    target = own - backlash - p.reaction_weight * np.asarray(reaction, dtype=float)
+    return np.clip(np.minimum(target, ceiling), 0.0, 1.0)
+
+
+def cooperation_ceiling(legal_family: tuple[str, ...], p: Cooperation) -> np.ndarray:
+    """Each host's cooperation ceiling: ``ceiling_<legal_family>`` of its legal-system group.
+
+    Common-law courts (and the civil-law courts of the European Convention on Human Rights)
+    refuse returns on fair-trial grounds most often; the groups' levels are priors
+    (calibration/targets.yaml), an assumption.
+    """
+    return np.array([getattr(p, f"ceiling_{family}") for family in legal_family], dtype=float)
 
 
 def cooperation_update(current: np.ndarray, target: np.ndarray, p: Cooperation) -> np.ndarray:

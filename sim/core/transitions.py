@@ -32,6 +32,7 @@ RETURN_PARAMETERS = (
     "leniency_effect",
     "asylum_delay_effect",
     "death_penalty_assurance",
+    "coercion_persuasion_effect",
 )
 """The return parameters :func:`rule_kernels.return_rates_by_row` reads, in its order."""
 DESTINATION_TERMS = (
@@ -107,7 +108,7 @@ def new_month(
             view.log_income,
             view.death_penalty_abolished,
             view.log_network,
-            view.log_hub_weight,
+            view.log_size,
             view.investor_visa,
             view.distance_1000_km,
             parameters(p, DESTINATION_TERMS),
@@ -128,9 +129,9 @@ def country_view(states: CountryStates, scale: int) -> rules.CountryState:
         log_diaspora=states.log_diaspora,
         log_income=states.log_income,
         distance_1000_km=states.distance_1000_km,
-        investor_visa=table.investor_visa,
+        investor_visa=states.investor_visa,
         death_penalty_abolished=table.death_penalty_abolished,
-        log_hub_weight=states.log_hub_weight,
+        log_size=states.log_size,
         log_network=np.log1p(to_officials(states.stock_abroad, scale) / 100.0),
         neighbour=table.neighbour,
     )
@@ -377,6 +378,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         parameters(
             dd, ("move_on_threshold_per_year", "move_on_per_year", "transit_move_on_per_year")
         ),
+        host_levers(lever),
     )
     streams = pop.streams
     fate = rule_kernels.abroad_fates(
@@ -448,3 +450,14 @@ def _recover(pop: OfficialPopulation, ids: np.ndarray, share: np.ndarray, m: Mon
     amount = remaining * share
     pop.assets_recovered_usd[ids] += amount
     m.flows["assets_recovered_usd"] += float(amount.sum())
+
+
+# ------------------------------------------------------------------------ hosts as actors
+def host_levers(lever: LeverMonth) -> np.ndarray:
+    """``(3, n_countries)``: pursuit aimed at each host, coercion there, the host's crackdown.
+
+    The ``host_levers`` argument of :func:`rule_kernels.return_rates_by_row`.
+    """
+    return np.stack(
+        [lever.targeted_pursuit, lever.coercion + lever.targeted_coercion, lever.host_reaction]
+    )

@@ -175,6 +175,6 @@ def export_yaml(scenario: Scenario, controls: Controls) -> str:
 
 
 def treaty_choices() -> list[str]:
-    """ISO3 codes a new treaty can name: the model's countries, except HKG, MAC and ROW."""
+    """ISO3 codes a new treaty can name: rows of kind country (not HKG, MAC, aggregate rows)."""
     table = load_countries()
     return [c for c, kind in zip(table.iso3, table.kind, strict=True) if kind == "country"]

@@ -1,9 +1,11 @@
 """The destinations map: Natural Earth 1:110m outlines coloured by the stock of fugitives.
 
 The outlines ship with the package (``data/world_110m.geojson``, from the npm package
-world-atlas; see ``data/README.md``); nothing is fetched at run time. Destinations the
-outlines cannot show (small states, Hong Kong, Macao and the rest-of-world aggregate) are
-returned by :func:`unmapped` for the page to list beside the map.
+world-atlas; see ``data/README.md``); nothing is fetched at run time. Each outline is coloured
+by the stock of its destination row (``sim/world/data/members.csv``): every member country of
+an aggregate row ("rest of West Africa", ...) shows that row's stock. Destinations the outlines
+cannot show (small states, Hong Kong, Macao) are returned by :func:`unmapped` for the page to
+list beside the map.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from sim.world.countries import natural_earth_rows
+
 OUTLINES = "world_110m.geojson"
 ORIGIN = "CHN"
 NO_DATA = "#e6e6e6"
@@ -29,13 +33,15 @@ CMAP = "YlOrRd"
 
 @cache
 def outlines() -> tuple[tuple[str, tuple[np.ndarray, ...]], ...]:
-    """Every country's ISO3 (empty when not a model country) and outer rings (lon, lat)."""
+    """Every outline's destination row (``CHN`` for China) and outer rings (lon, lat)."""
     text = resources.files("sim.explore").joinpath("data", OUTLINES).read_text(encoding="utf-8")
     out = []
+    rows = natural_earth_rows()
     for feature in json.loads(text)["features"]:
         polygons = feature["geometry"]["coordinates"]
         rings = tuple(_unwrapped(np.asarray(polygon[0], dtype=float)) for polygon in polygons)
-        out.append((str(feature["id"]), rings))
+        code = str(feature["id"])
+        out.append((code if code == ORIGIN else rows.get(feature["properties"]["name"], ""), rings))
     return tuple(out)
 
 

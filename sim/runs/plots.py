@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 
 from sim.core.metrics import BY_NAME, is_flow, values  # noqa: E402
 from sim.core.rules import CHANNELS  # noqa: E402
+from sim.world.countries import load_countries  # noqa: E402
 
 PANELS = (
     "fled_abroad",
@@ -93,20 +94,30 @@ def plot_flows_and_stocks(
     return _save(fig, path)
 
 
-def destination_bands(countries: pd.DataFrame, top: int = 8) -> pd.DataFrame:
+def destination_bands(
+    countries: pd.DataFrame, top: int = 8, names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Median stock abroad by year, one column per band of the destinations figure.
 
-    Columns, bottom band first: the ``top`` largest destinations (by their peak and final
-    median; ``ROW`` is never among them), then ``other listed places``, then ``rest of the
-    world`` (the ROW agent) when the table has it.
+    Columns, bottom band first: the ``top`` largest destination rows (by their peak and final
+    median), each named ``"<name> (<code>)"`` (aggregate rows too: "Rest of West Africa
+    (XWF)"), then ``other rows (n)``: the sum of the n remaining rows.
+
+    Args:
+        countries: the per-country table of a run (``year, iso3, stock_abroad``).
+        top: how many rows get their own band.
+        names: row names by code; defaults to the country table's (codes it lacks stay bare).
     """
+    if names is None:
+        table = load_countries()
+        names = dict(zip(table.iso3, table.name, strict=True))
     med = countries.groupby(["year", "iso3"])["stock_abroad"].median().unstack(fill_value=0.0)
     order = med.iloc[-1].add(med.max(), fill_value=0).sort_values(ascending=False).index
-    keep = [c for c in order if c != "ROW"][:top]
+    keep = list(order[:top])
     data = med[keep].copy()
-    data["other listed places"] = med.drop(columns=[*keep, "ROW"], errors="ignore").sum(axis=1)
-    if "ROW" in med.columns:
-        data["rest of the world"] = med["ROW"]
+    data.columns = [f"{names[c]} ({c})" if c in names else c for c in keep]
+    rest = med.drop(columns=keep)
+    data[f"other rows ({rest.shape[1]})"] = rest.sum(axis=1)
     return data
 
 

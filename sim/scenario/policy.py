@@ -133,6 +133,18 @@ class Policy(Frozen):
         (), **doc("multilateral no-safe-haven pledges", "list of pledges", "sources.md section 3"))
     # fmt: on
     treaties: Treaties = Treaties()
+    # hosts as actors (countries): dated per-country changes, see the classes at the end
+    # fmt: off
+    investor_visa_changes: tuple[InvestorVisaChange, ...] = Field(
+        (), **doc("investor-visa routes closed or opened from a date", "list of {iso3, date, open}",
+                  "sources.md section 12"))
+    targeted: tuple[TargetedLever, ...] = Field(
+        (), **doc("extra lever effort aimed at one host from a date",
+                  "list of {iso3, lever, from, value}", "assumption"))
+    host_reactions: tuple[HostReaction, ...] = Field(
+        (), **doc("a host's crackdown on covert pursuit from a date",
+                  "list of {iso3, date, strength}", "sources.md section 12"))
+    # fmt: on
 
 
 SCHEDULES = (
@@ -146,3 +158,49 @@ SCHEDULES = (
     "asset_confiscation",
     "coercion",
 )
+
+
+# ------------------------------------------------------------------------ hosts as actors
+class InvestorVisaChange(Frozen):
+    """An investor-visa route to one country closed (``open: false``) or opened from a date."""
+
+    # fmt: off
+    iso3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        **doc("destination row", "ISO3 code", "countries.csv"))
+    date: Date = Field(**doc("month from which the change holds", "ISO date", "convention"))
+    open: bool = Field(**doc("route open (true) or closed (false) from then on", "yes/no",
+                             "convention"))
+    # fmt: on
+
+
+TARGETED_LEVERS = ("pursuit", "diplomatic_pressure", "coercion")
+"""Levers that ``policy.targeted`` can aim at one host."""
+
+
+class TargetedLever(Frozen):
+    """Extra effort of one lever aimed at one host: ``value`` added there from ``from`` on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # fmt: off
+    iso3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        **doc("host aimed at", "ISO3 code", "countries.csv"))
+    lever: Literal["pursuit", "diplomatic_pressure", "coercion"] = Field(
+        **doc("lever the effort adds to in that host", "pursuit | diplomatic_pressure | coercion",
+              "convention"))
+    start: Date = Field(alias="from", **doc("month from which the effort holds (key `from`)",
+                                            "ISO date", "convention"))
+    value: NonNegative = Field(**doc("effort added to the lever in that host", "intensity >= 0",
+                                     "assumption"))
+    # fmt: on
+
+
+class HostReaction(Frozen):
+    """A host's crackdown on covert pursuit on its soil, of ``strength`` from ``date`` on."""
+
+    # fmt: off
+    iso3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        **doc("reacting host", "ISO3 code", "countries.csv"))
+    date: Date = Field(**doc("month the reaction starts", "ISO date", "sources.md section 12"))
+    strength: Probability = Field(
+        **doc("crackdown strength (the strongest in force holds)", "0-1 score", "assumption"))
+    # fmt: on

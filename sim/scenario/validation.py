@@ -86,6 +86,12 @@ def check_semantics(
                     fail(
                         f"policy.pledges[{i}].members[{j}]", f"country {iso3!r} is not in the data"
                     )
+    for name in ("investor_visa_changes", "targeted", "host_reactions"):  # hosts as actors
+        for i, item in enumerate(getattr(policy, name)):
+            date = item.start if name == "targeted" else item.date
+            in_period(f"policy.{name}[{i}].{'from' if name == 'targeted' else 'date'}", date)
+            if item.iso3 not in known:
+                fail(f"policy.{name}[{i}].iso3", f"country {item.iso3!r} is not in the data")
     for kind in ("add", "withdraw"):
         for i, change in enumerate(getattr(policy.treaties, kind)):
             in_period(f"policy.treaties.{kind}[{i}].date", change.date)

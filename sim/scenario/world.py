@@ -161,6 +161,9 @@ class Returns(Frozen):
     death_penalty_assurance: Probability = Field(
         0.5, **doc("chance that assurances overcome a death-penalty bar", "0-1 probability"))
     death_per_year: NonNegative = Field(0.01, **doc("mortality of fugitives abroad", "per year"))
+    coercion_persuasion_effect: NonNegative = Field(
+        0.5, **doc("rise of persuasion per unit of coercion in the host (x (1 - crackdown))",
+                   "per unit of lever", "assumption"))
     # fmt: on
 
 
@@ -196,8 +199,6 @@ class Cooperation(Frozen):
         0.15, **doc("target rise per unit of pressure + pursuit", "0-1 score per unit"))
     peer_weight: Probability = Field(
         0.3, **doc("weight of regional peers' mean in the target", "0-1 weight"))
-    legal_constraint_weight: Probability = Field(
-        0.5, **doc("cap = 1 - weight x fair-trial objection", "0-1 weight"))
     backlash_weight: NonNegative = Field(
         3.0, **doc("target fall per coercion x fugitives x objection", "0-1 score per unit"))
     treaty_signing_per_year: NonNegative = Field(
@@ -207,6 +208,21 @@ class Cooperation(Frozen):
     ratification_years: NonNegative = Field(
         3.0,
         **doc("delay from signing to force (endogenous)", "years", "treaties.csv (median lag)"))
+    reaction_weight: NonNegative = Field(
+        0.2, **doc("target fall per unit of host-reaction strength", "0-1 score per unit",
+                   "assumption"))
+    ceiling_common_law: Probability = Field(
+        0.6, **doc("cooperation ceiling of common-law hosts", "0-1 score",
+                   "assumption (legal_family: JuriGlobe)"))
+    ceiling_civil_law: Probability = Field(
+        0.75, **doc("cooperation ceiling of civil-law hosts", "0-1 score",
+                    "assumption (legal_family: JuriGlobe)"))
+    ceiling_mixed: Probability = Field(
+        0.85, **doc("cooperation ceiling of mixed-system hosts", "0-1 score",
+                    "assumption (legal_family: JuriGlobe)"))
+    ceiling_socialist_other: Probability = Field(
+        0.95, **doc("cooperation ceiling of socialist-law and other hosts", "0-1 score",
+                    "assumption (legal_family: JuriGlobe)"))
     # fmt: on
 
 

@@ -25,15 +25,17 @@ TEXT_COLUMNS = ("iso3", "name", "kind", "region")
 NUMERIC_COLUMNS = (
     "lat", "lon", "apec", "g20", "eu", "diaspora_thousands", "gdp_per_capita_usd", "neighbour",
     "death_penalty_abolished", "fair_trial_objection", "asylum_appeal_delay_years",
-    "investor_visa", "base_cooperation", "hub_weight",
+    "investor_visa", "base_cooperation",
 )  # fmt: skip
+LEGAL_FAMILIES = ("common_law", "civil_law", "mixed", "socialist_other")
+"""Legal-system groups of the ``legal_family`` column (each has its own cooperation ceiling)."""
 FLAG_COLUMNS = ("apec", "g20", "eu", "neighbour", "death_penalty_abolished", "investor_visa")
 SCORE_COLUMNS = ("fair_trial_objection", "base_cooperation")
 NONNEGATIVE_COLUMNS = ("diaspora_thousands", "gdp_per_capita_usd", "asylum_appeal_delay_years")
-KINDS = frozenset({"country", "region", "rest_of_world"})
+KINDS = frozenset({"country", "region", "aggregate"})
 REGIONS = frozenset({
     "north_america", "oceania", "europe", "east_asia", "southeast_asia", "south_asia",
-    "central_asia", "middle_east", "africa", "latin_america", "caribbean", "rest",
+    "central_asia", "middle_east", "africa", "latin_america", "caribbean",
 })  # fmt: skip
 TREATY_DATES = ("signed", "in_force", "withdrawn")
 
@@ -63,7 +65,13 @@ class CountryTable:
     asylum_appeal_delay_years: np.ndarray
     investor_visa: np.ndarray
     base_cooperation: np.ndarray
-    hub_weight: np.ndarray
+    legal_family: tuple[str, ...]
+    members: np.ndarray
+    """Number of places (members.csv) the row stands for: 1 or more for a country or region
+    (its own territories), the member count for an aggregate."""
+    log_size: np.ndarray
+    """Size term of the destination logit: log(members) for an aggregate row, 0 otherwise
+    (aggregation of elemental alternatives: McFadden 1978; Ben-Akiva and Lerman 1985 ch. 9)."""
     distance_km: np.ndarray
     treaty_signed_month: np.ndarray
     treaty_in_force_month: np.ndarray
@@ -73,7 +81,7 @@ class CountryTable:
         """Return the position of a country.
 
         Args:
-            iso3: ISO 3166-1 alpha-3 code (or ``ROW``).
+            iso3: ISO 3166-1 alpha-3 code of a row (``X..`` for an aggregate row).
 
         Raises:
             KeyError: if the code is not in countries.csv.
@@ -83,7 +91,7 @@ class CountryTable:
         except ValueError:
             raise KeyError(
                 f"unknown country code {iso3!r}: not among the {len(self)} codes in "
-                "countries.csv (unlisted places are represented by 'ROW')"
+                "countries.csv (members.csv gives the row of every other place)"
             ) from None
 
     def __len__(self) -> int:
@@ -143,7 +151,8 @@ def _check_country(line: int, row: dict[str, str], values: dict[str, float]) -> 
              ("region", row["region"] in REGIONS, f"not one of {sorted(REGIONS)}"),
              ("lat", -90 <= values["lat"] <= 90, "outside [-90, 90]"),
              ("lon", -180 <= values["lon"] <= 180, "outside [-180, 180]"),
-             ("hub_weight", values["hub_weight"] > 0, "must be > 0")]  # fmt: skip
+             ("legal_family", row["legal_family"] in LEGAL_FAMILIES,
+              f"not one of {list(LEGAL_FAMILIES)}")]  # fmt: skip
     rules += [(c, values[c] in (0.0, 1.0), "must be 0 or 1") for c in FLAG_COLUMNS]
     rules += [(c, 0.0 <= values[c] <= 1.0, "outside [0, 1]") for c in SCORE_COLUMNS]
     rules += [(c, values[c] >= 0.0, "must be >= 0") for c in NONNEGATIVE_COLUMNS]
@@ -189,6 +198,41 @@ def _treaty_months(codes: tuple[str, ...]) -> dict[str, np.ndarray]:
     return {date: _frozen(values, np.int64) for date, values in months.items()}
 
 
+def _member_counts(codes: tuple[str, ...]) -> np.ndarray:
+    """Places per row from ``members.csv``; every place has one row, every row a member."""
+    name = "members.csv"
+    counts = np.zeros(len(codes), dtype=np.int64)
+    seen: set[str] = set()
+    for line, row in read_data_csv(name, MEMBER_COLUMNS):
+        if row["row"] not in codes:
+            raise _fail(name, line, row, "row", f"not a row of countries.csv: {row['row']!r}")
+        if row["iso3"] in seen:
+            raise _fail(name, line, row, "iso3", "listed twice")
+        if row["iso3"] in codes and row["row"] != row["iso3"]:
+            raise _fail(name, line, row, "row", "a place with its own row must map to it")
+        seen.add(row["iso3"])
+        counts[codes.index(row["row"])] += 1
+    if np.any(counts == 0):
+        raise ValueError(f"{name}: no member for {codes[int(np.argmin(counts))]}")
+    return counts
+
+
+MEMBER_COLUMNS = ("iso3", "name", "row", "natural_earth_name")
+
+
+@functools.lru_cache(maxsize=1)
+def load_members() -> dict[str, str]:
+    """Row (countries.csv code) of every place in ``members.csv``, by the place's ISO3 code."""
+    return {row["iso3"]: row["row"] for _, row in read_data_csv("members.csv", MEMBER_COLUMNS)}
+
+
+@functools.lru_cache(maxsize=1)
+def natural_earth_rows() -> dict[str, str]:
+    """Row of every Natural Earth outline name listed in ``members.csv`` (the explorer's map)."""
+    rows = read_data_csv("members.csv", MEMBER_COLUMNS)
+    return {row["natural_earth_name"]: row["row"] for _, row in rows if row["natural_earth_name"]}
+
+
 @functools.lru_cache(maxsize=1)
 def load_countries() -> CountryTable:
     """Load, validate and cache the country table.
@@ -202,23 +246,28 @@ def load_countries() -> CountryTable:
     name = "countries.csv"
     text: dict[str, list[str]] = {c: [] for c in TEXT_COLUMNS}
     numbers: dict[str, list[float]] = {c: [] for c in NUMERIC_COLUMNS}
-    for line, row in read_data_csv(name, TEXT_COLUMNS + NUMERIC_COLUMNS):
+    families: list[str] = []
+    for line, row in read_data_csv(name, TEXT_COLUMNS + NUMERIC_COLUMNS + ("legal_family",)):
         if row["iso3"] in text["iso3"]:
             raise _fail(name, line, row, "iso3", "duplicate code")
         values = {c: _number(name, line, row, c) for c in NUMERIC_COLUMNS}
         _check_country(line, row, values)
         for column in TEXT_COLUMNS:
             text[column].append(row[column])
+        families.append(row["legal_family"])
         for column, value in values.items():
             numbers[column].append(value)
-    if text["kind"].count("rest_of_world") != 1:
-        raise ValueError(f"{name}: expected exactly one row of kind rest_of_world")
     codes = tuple(text["iso3"])
+    members = _member_counts(codes)
+    aggregate = np.array([k == "aggregate" for k in text["kind"]])
     arrays = {c: _frozen(v, np.float64) for c, v in numbers.items()}
     treaty = _treaty_months(codes)
     return CountryTable(
         **{c: tuple(v) for c, v in text.items()},
         **arrays,
+        legal_family=tuple(families),
+        members=_frozen(members, np.int64),
+        log_size=_frozen(np.where(aggregate, np.log(members), 0.0), np.float64),
         distance_km=_frozen(_distance_km(arrays["lat"], arrays["lon"]), np.float64),
         treaty_signed_month=treaty["signed"],
         treaty_in_force_month=treaty["in_force"],

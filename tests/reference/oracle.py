@@ -271,11 +271,14 @@ class OfficialAgent(mesa.Agent):
             asylum_delay_years=table.asylum_appeal_delay_years[one],
             death_penalty_abolished=table.death_penalty_abolished[one],
             family_abroad=_one(1.0 if self.family_country >= 0 else 0.0),
-            pursuit=m.lever.pursuit,
+            # the host's own pursuit, coercion and crackdown (policy.targeted, host_reactions)
+            pursuit=m.lever.pursuit + float(m.lever.targeted_pursuit[dest]),
             persuasion_program=m.lever.persuasion_program,
             leniency=m.lever.leniency,
             legal_assistance=m.lever.legal_assistance[one],
             p=w.returns,
+            coercion=m.lever.coercion + float(m.lever.targeted_coercion[dest]),
+            crackdown=float(m.lever.host_reaction[dest]),
         )
         total = rates.sum(axis=1)
         if self.draw("return", m.step, 0) < rules.monthly_probability(total)[0]:
