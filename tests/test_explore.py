@@ -22,12 +22,14 @@ from sim.explore.levers import (
     EXPLORED_NAME,
     NewPledge,
     NewTreaty,
+    VisaChange,
     build_policy,
     control_docs,
     default_controls,
     export_yaml,
     level_at,
     run_settings,
+    visa_choices,
 )
 from sim.explore.results import (
     CHANNELS,
@@ -84,6 +86,20 @@ def test_treaty_and_pledge_are_added(base):
     assert policy.policy.pledges[:-1] == base.policy.pledges
     group = replace(controls, pledge=replace(controls.pledge, members="g20"))
     assert build_policy(base, group).policy.pledges[-1].members == "g20"
+
+
+def test_an_investor_visa_route_is_closed_from_its_date(base):
+    assert {"USA", "CAN", "PRT", "GBR", "AUS"} <= set(visa_choices())
+    closed = build_policy(base, replace(default_controls(base), visa=VisaChange("USA", "2026-07")))
+    changes = closed.policy.investor_visa_changes
+    assert changes[:-1] == base.policy.investor_visa_changes
+    assert changes[-1].model_dump() == {"iso3": "USA", "date": "2026-07", "open": False}
+    assert build_policy(base, default_controls(base)).policy.investor_visa_changes == (
+        base.policy.investor_visa_changes
+    )
+    with pytest.raises(ScenarioError, match="policy.investor_visa_changes"):
+        build_policy(base, replace(default_controls(base), visa=VisaChange("USA", "2026-13")))
+    assert {"visa.iso3", "visa.date", "visa.open"} <= set(control_docs())
 
 
 def test_bad_control_values_name_the_field(base):

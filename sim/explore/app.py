@@ -33,6 +33,7 @@ from sim.explore.levers import (
     default_controls,
     export_yaml,
     treaty_choices,
+    visa_choices,
 )
 from sim.explore.results import (
     LatestRun,
@@ -204,6 +205,25 @@ def TreatyControl() -> None:
 
 
 @solara.component
+def VisaControl() -> None:
+    now = controls.value
+
+    def visa(**changes) -> None:
+        _set(replace(controls.value, visa=replace(controls.value.visa, **changes)))
+
+    solara.Markdown(f"**investor-visa route**: {_doc_line('visa.iso3')}; "
+                    f"{_doc_line('visa.open')}; {_doc_line('visa.date')}")  # fmt: skip
+    with solara.Row():
+        solara.Select(
+            "country", values=[NO_TREATY, *visa_choices()], value=now.visa.iso3 or NO_TREATY,
+            on_value=lambda v: visa(iso3="" if v == NO_TREATY else v),
+        )  # fmt: skip
+        solara.InputText("from", value=now.visa.date, on_value=lambda v: visa(date=v.strip()))
+    solara.Switch(label="open (off: closed)", value=now.visa.open,
+                  on_value=lambda v: visa(open=bool(v)))  # fmt: skip
+
+
+@solara.component
 def PledgeControl() -> None:
     now = controls.value
 
@@ -372,7 +392,7 @@ def Page() -> None:
                 KnobControl(name)
             TreatyControl()
             PledgeControl()
-            solara.Markdown("*Closing an investor-visa route: not a lever of the model yet.*")
+            VisaControl()
             RunControl()
             solara.Button("Run", on_click=lambda: comparison(start.value, controls.value, runs),
                           classes=["run-button"])  # fmt: skip

@@ -3,7 +3,8 @@
 A control never invents a mechanism: each one writes a field of the scenario schema
 (:mod:`sim.scenario.schema`), and its meaning and unit are read from that field's documentation.
 A schedule knob keeps the scenario's schedule before its month and holds its level from then on;
-a treaty adds ``policy.treaties.add``; a pledge appends to ``policy.pledges``.
+a treaty adds ``policy.treaties.add``; a pledge appends to ``policy.pledges``; an investor-visa
+change appends to ``policy.investor_visa_changes``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pydantic import BaseModel
 
 from sim.scenario.export import scenario_to_yaml
 from sim.scenario.load import with_overrides
-from sim.scenario.policy import Pledge, Policy, TreatyChange
+from sim.scenario.policy import InvestorVisaChange, Pledge, Policy, TreatyChange
 from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
 from sim.world.dates import month_of
+from sim.world.host_data import load_investor_visas
 
 KNOBS: tuple[str, ...] = ("campaign", "pursuit", "persuasion_program", "exit_controls")
 """Schedules shown as knobs (level from a month on), in page order."""
@@ -52,6 +54,8 @@ def control_docs() -> dict[str, Doc]:
     docs["treaty.date"] = field_doc(TreatyChange, "date")
     for name in ("members", "date", "pledge_level", "compliance"):
         docs[f"pledge.{name}"] = field_doc(Pledge, name)
+    for name in ("iso3", "date", "open"):
+        docs[f"visa.{name}"] = field_doc(InvestorVisaChange, name)
     return docs
 
 
@@ -83,12 +87,23 @@ class NewPledge:
 
 
 @dataclass(frozen=True)
+class VisaChange:
+    """An investor-visa route closed (or opened) in one country from a date (``iso3`` empty:
+    none)."""
+
+    iso3: str = ""
+    date: str = "2026-01"
+    open: bool = False
+
+
+@dataclass(frozen=True)
 class Controls:
     """Everything the page lets a person set."""
 
     knobs: dict[str, Knob]
     treaty: NewTreaty = NewTreaty()
     pledge: NewPledge = NewPledge()
+    visa: VisaChange = VisaChange()
     scale: int = 100
     replicates: int = 4
     seed: int = 0
@@ -166,6 +181,13 @@ def build_policy(scenario: Scenario, controls: Controls) -> Scenario:
             "compliance": float(controls.pledge.compliance),
         }
         sets["policy.pledges"] = [*pledges, new]
+    if controls.visa.iso3:
+        changes = [c.model_dump(mode="json") for c in policy.investor_visa_changes]
+        visa = controls.visa
+        sets["policy.investor_visa_changes"] = [
+            *changes,
+            {"iso3": visa.iso3, "date": visa.date, "open": bool(visa.open)},
+        ]
     return run_settings(with_overrides(scenario, sets, file="explorer"), controls)
 
 
@@ -178,3 +200,8 @@ def treaty_choices() -> list[str]:
     """ISO3 codes a new treaty can name: rows of kind country (not HKG, MAC, aggregate rows)."""
     table = load_countries()
     return [c for c, kind in zip(table.iso3, table.kind, strict=True) if kind == "country"]
+
+
+def visa_choices() -> list[str]:
+    """ISO3 codes of the rows that have had an investor-visa route (``investor_visas.csv``)."""
+    return sorted({route.iso3 for route in load_investor_visas()})
