@@ -31,10 +31,16 @@ CASES: dict[str, tuple[str, dict]] = {
     "new_apec_agreement": ("new_apec_agreement.yaml", {}),
     # state levers: border capture and flight deterrence, family and exposure under naked rules
     "exit_controls_naked_officials": ("exit_controls_naked_officials.yaml", {}),
-    # extradition is rare in the baseline; here it happens, with treaties signed endogenously
+    # extradition and trials abroad are rare in the baseline; here they happen, with treaties
+    # signed endogenously (no deterrence: with it nobody flees to a treaty country here)
     "all_channels": (
         "baseline.yaml",
-        {"world.returns.extradition_per_year": 3.0, "policy.treaties.endogenous_signing": True},
+        {
+            "world.returns.extradition_per_year": 3.0,
+            "world.deterrence.weight": 0.0,
+            "world.returns.prosecution_per_year": 0.05,
+            "policy.treaties.endogenous_signing": True,
+        },
     ),
     # issue 11, officials' side: deterrence with salience, frailty, a most-wanted list, yearly
     # campaigns, a leniency deadline and covert returns home, all strong enough to show often

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.policy import SCHEDULES, Campaign, LeniencyWindow, Pledge, Step
+from sim.scenario.policy import SCHEDULES, Campaign, LeniencyWindow, MostWanted, Pledge, Step
 from sim.scenario.schema import Scenario
 from sim.world.countries import CountryTable
 from sim.world.dates import month_of
@@ -82,6 +82,9 @@ class Levers:
     """``(n_steps, n_countries)``: strongest legal-assistance commitment x compliance in force."""
     leniency_deadline: np.ndarray | None = None
     """1 in the last month of a leniency window, else 0 (:func:`leniency_deadlines`)."""
+    most_wanted: np.ndarray | None = None
+    """``(n_steps, 2)``: real fugitives listed at each step, and their pursuit multiplier
+    (:func:`most_wanted_lists`; the population flags them, :mod:`sim.core.transitions`)."""
 
     def at(self, step: int) -> LeverMonth:
         """Every lever at one step."""
@@ -140,6 +143,7 @@ def compile_levers(scenario: Scenario, countries: CountryTable) -> Levers:
         "asset_return": asset_return,
         "legal_assistance": legal,
         "leniency_deadline": leniency_deadlines(policy.leniency_windows, start, n),
+        "most_wanted": most_wanted_lists(policy.most_wanted, start, n),
     }
     for array in arrays.values():
         array.setflags(write=False)
@@ -171,6 +175,17 @@ def leniency_deadlines(windows: tuple[LeniencyWindow, ...], start: int, n: int) 
         b = month_of(window.end) - start
         if 0 <= b < n:
             out[b] = 1.0
+    return out
+
+
+def most_wanted_lists(lists: tuple[MostWanted, ...], start: int, n: int) -> np.ndarray:
+    """``(n, 2)``: real fugitives listed at each step and the largest multiplier listed then."""
+    out = np.zeros((n, 2))
+    for item in lists:
+        step = month_of(item.date) - start
+        if 0 <= step < n:
+            out[step, 0] += item.size
+            out[step, 1] = max(out[step, 1], item.pursuit_multiplier)
     return out
 
 

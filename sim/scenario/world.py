@@ -221,13 +221,13 @@ class Deterrence(Frozen):
 
     # fmt: off
     weight: NonNegative = Field(
-        0.0, **doc("destination utility lost per unit of perceived return hazard",
+        6.0, **doc("destination utility lost per unit of perceived return hazard",
                    "utility per (per year)", "docs/sources.md section 8 (Nagin 2013)"))
     perception_floor: NonNegative = Field(
-        1.0, **doc("share of the return hazard perceived with no publicised returns",
+        0.5, **doc("share of the return hazard perceived with no publicised returns",
                    "ratio", "assumption"))
     salience_weight: NonNegative = Field(
-        0.0, **doc("rise of perceived hazard per unit of the returns signal",
+        1.0, **doc("rise of perceived hazard per unit of the returns signal",
                    "ratio per unit", "docs/sources.md section 8 (Sah 1991)"))
     salience_memory_months: Positive = Field(
         12.0, **doc("memory of the publicised-returns signal (EWMA)", "months", "assumption"))
@@ -242,13 +242,13 @@ class Fugitives(Frozen):
 
     # fmt: off
     frailty_variance: NonNegative = Field(
-        0.0, **doc("variance of the Gamma(mean 1) return frailty (0: none)", "variance",
+        1.0, **doc("variance of the Gamma(mean 1) return frailty (0: none)", "variance",
                    "docs/sources.md section 8 (Vaupel et al. 1979)"))
     deadline_effect: NonNegative = Field(
-        0.0, **doc("rise of surrender and persuasion in a window's last month",
+        2.0, **doc("rise of surrender and persuasion in a window's last month",
                    "ratio", "assumption (deadline surge)"))
     covert_return_per_year: NonNegative = Field(
-        0.0, **doc("hazard of slipping back into China in secret (then hiding)",
+        0.02, **doc("hazard of slipping back into China in secret (then hiding)",
                    "per year", "assumption"))
     # fmt: on
 
