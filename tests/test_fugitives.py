@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.core import abroad_kernels, rule_kernels, rules
+from sim.core import rule_kernels, rules
 from sim.core.levers import campaign_pulses, compile_levers, leniency_deadlines
 from sim.core.model import FlightModel
 from sim.core.population import OfficialState as S
@@ -107,7 +107,7 @@ def test_fates_kernel_with_own_event_probabilities_is_the_row_kernel_when_equal(
         salts = (streams["return"].salt(7, 0), streams["death"].salt(7), streams["move"].salt(7))
         args = (salts[0], 0.05, salts[1], p_move, salts[2])
         by_row = rule_kernels.abroad_fates(ids, destination, family, p_event, *args)
-        each = abroad_kernels.abroad_fates_each(ids, destination, family, p_event[row], *args)
+        each = rule_kernels.abroad_fates_each(ids, destination, family, p_event[row], *args)
         assert np.array_equal(each, by_row)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.draw_kernels import uniform_one
 from sim.core.numba_cache import njit
 from sim.core.roster_kernels import enter_state
 
@@ -71,34 +70,3 @@ def stock_abroad(
         if treaty_in_force[c] == 0:
             treaty_free += stock[c]
     return stock, treaty_free
-
-
-@njit(cache=True)
-def abroad_fates_each(
-    ids: np.ndarray,
-    destination: np.ndarray,
-    family_country: np.ndarray,
-    p_event: np.ndarray,
-    salt_event: np.uint64,
-    p_death: float,
-    salt_death: np.uint64,
-    p_move: np.ndarray,
-    salt_move: np.uint64,
-) -> np.ndarray:
-    """:func:`rule_kernels.abroad_fates` with each fugitive's own ``p_event`` (aligned with
-    ``ids``) instead of its hazard row's: fugitives who differ (frailty, most-wanted list,
-    leniency deadline; :func:`rules.individual_return_rates`). ``p_move`` stays by row."""
-    n_c = p_move.size // 2
-    fate = np.empty(ids.size, dtype=np.int8)
-    for j in range(ids.size):
-        i = ids[j]
-        r = destination[i] + (n_c if family_country[i] >= 0 else 0)
-        if uniform_one(i, salt_event) < p_event[j]:
-            fate[j] = 0  # rule_kernels.ABROAD_EVENT
-        elif uniform_one(i, salt_death) < p_death:
-            fate[j] = 1  # ABROAD_DIED
-        elif uniform_one(i, salt_move) < p_move[r]:
-            fate[j] = 2  # ABROAD_MOVES
-        else:
-            fate[j] = 3  # ABROAD_STAYS
-    return fate

@@ -437,7 +437,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
             streams["move"].salt(m.step),
         )
     else:
-        fate = abroad_kernels.abroad_fates_each(
+        fate = rule_kernels.abroad_fates_each(
             ids,
             pop.destination,
             pop.family_country,
