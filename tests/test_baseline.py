@@ -3,7 +3,9 @@
 import yaml
 from support import BASELINE, ROOT
 
+from sim.calibrate.targets import load_targets
 from sim.scenario.load import load_scenario
+from sim.scenario.world import World
 
 FITTED = ROOT / "calibration" / "fitted.yaml"
 
@@ -35,3 +37,14 @@ def test_every_calibrated_parameter_has_a_prior():
     priors = {p["parameter"] for p in targets["priors"]}
     fitted = dict(_leaves(yaml.safe_load(FITTED.read_text(encoding="utf-8"))))
     assert set(fitted) == priors
+
+
+def test_every_prior_holds_its_parameters_hand_set_default():
+    # priors are centred on, or at least hold, the schema's hand-set value of each parameter
+    world = World()
+    spec = load_targets(ROOT / "calibration" / "targets.yaml")
+    assert len(spec.priors) >= 28
+    for prior in spec.priors:
+        section, key = prior.parameter.split(".")[1:]
+        default = getattr(getattr(world, section), key)
+        assert prior.low <= default <= prior.high, prior.parameter

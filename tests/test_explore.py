@@ -54,7 +54,7 @@ def base():
 
 def test_default_controls_leave_the_scenario_as_it_is(base):
     controls = default_controls(base)
-    assert controls.knobs["pursuit"].level == 1.3  # Sky Net's level, in force in 2026
+    assert controls.knobs["pursuit"].level == 0.7  # level in 2026, without pulses
     policy = build_policy(base, controls)
     assert policy.meta.name == EXPLORED_NAME
     assert (policy.run.scale, policy.run.replicates, policy.run.seed) == (100, 4, base.run.seed)
@@ -67,7 +67,7 @@ def test_knob_keeps_the_past_and_holds_its_level_from_its_month(base):
     steps = [(s.start, s.value) for s in policy.policy.pursuit]
     assert steps[-1] == ("2020-06", 2.5)
     assert all(s < "2020-06" for s, _ in steps[:-1])
-    assert level_at(policy.policy.pursuit, "2020-05") == 1.3
+    assert level_at(policy.policy.pursuit, "2020-05") == 0.7  # without pulses
     assert level_at(policy.policy.campaign, "2030-12") == level_at(base.policy.campaign, "2030-12")
     assert first_difference(run_settings(base, controls), policy) == "2020-06"
 

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from support import ROOT
 
-from sim.calibrate.targets import load_targets
 from sim.core import rules
 from sim.core.agents import CountryStates, diaspora_by_step
 from sim.core.levers import compile_hosts, compile_levers, investor_visa_calendar
@@ -232,30 +231,3 @@ def test_bad_host_levers_name_their_field(field, item, path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(SCENARIOS / "baseline.yaml", {f"policy.{field}": [item]})
     assert err.value.path == path
-
-
-def test_the_commented_host_priors_are_valid_and_centred_on_the_defaults(tmp_path):
-    text = (ROOT / "calibration/targets.yaml").read_text(encoding="utf-8")
-    head, block = text.split("  # ---- hosts as actors", 1)
-    lines = [
-        ln for ln in block.splitlines()[1:] if ln.startswith("  # - ") or ln.startswith("  #   ")
-    ]
-    active = head + "\n".join("  " + ln[4:] for ln in lines) + "\n"
-    (tmp_path / "calibration").mkdir()
-    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
-    (tmp_path / "calibration/fitted.yaml").write_text(
-        (ROOT / "calibration/fitted.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    (tmp_path / "calibration/targets.yaml").write_text(active, encoding="utf-8")
-    spec = load_targets(tmp_path / "calibration/targets.yaml")
-    new = {
-        p.parameter: p
-        for p in spec.priors[len(load_targets(ROOT / "calibration/targets.yaml").priors) :]
-    }
-    assert len(new) == 6
-    world = load_scenario(SCENARIOS / "baseline.yaml").world
-    for name, prior in new.items():
-        section, field = name.split(".")[1:]
-        default = getattr(getattr(world, section), field)
-        assert prior.low < default < prior.high
-        assert default == pytest.approx((prior.low + prior.high) / 2, abs=0.03), name

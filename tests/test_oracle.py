@@ -31,10 +31,43 @@ CASES: dict[str, tuple[str, dict]] = {
     "new_apec_agreement": ("new_apec_agreement.yaml", {}),
     # state levers: border capture and flight deterrence, family and exposure under naked rules
     "exit_controls_naked_officials": ("exit_controls_naked_officials.yaml", {}),
-    # extradition is rare in the baseline; here it happens, with treaties signed endogenously
+    # extradition and trials abroad are rare in the baseline; here they happen, with treaties
+    # signed endogenously (no deterrence: with it nobody flees to a treaty country here)
     "all_channels": (
         "baseline.yaml",
-        {"world.returns.extradition_per_year": 3.0, "policy.treaties.endogenous_signing": True},
+        {
+            "world.returns.extradition_per_year": 3.0,
+            "world.deterrence.weight": 0.0,
+            "world.returns.prosecution_per_year": 0.05,
+            "policy.treaties.endogenous_signing": True,
+        },
+    ),
+    # issue 11, officials' side: deterrence with salience, frailty, a most-wanted list, yearly
+    # campaigns, a leniency deadline and covert returns home, all strong enough to show often
+    "sky_net_officials": (
+        "baseline.yaml",
+        {
+            "world.deterrence.weight": 4.0,
+            "world.deterrence.salience_weight": 1.0,
+            "world.deterrence.salience_reference_per_month": 50.0,
+            "world.fugitives.frailty_variance": 1.5,
+            "world.fugitives.deadline_effect": 3.0,
+            "world.fugitives.covert_return_per_year": 0.1,
+            "policy.most_wanted": [
+                {"date": "2015-04", "size": 4000, "pursuit_multiplier": 2.0},
+                {"date": "2020-01", "size": 2000, "pursuit_multiplier": 1.0},
+            ],
+            "policy.campaigns": [
+                {
+                    "name": "sky_net",
+                    "launch": "2015-03",
+                    "months": 6,
+                    "strength": 0.5,
+                    "every_months": 12,
+                    "until": "2022-12",
+                },
+            ],
+        },
     ),
     # hosts as actors: pursuit, pressure and coercion aimed at single hosts, their crackdowns
     # (the baseline's US reactions plus Canada's), a closed visa route, coercion's persuasion
@@ -235,3 +268,18 @@ def test_the_statistical_test_detects_a_real_difference() -> None:
     other = replicate_flows(FlightModel, changed, range(3000, 3000 + REPLICATES))
     p = permutation_pvalues(other, model_replicates())
     assert p[1, METRICS.index("exposed")] <= TEST_ALPHA
+
+
+def test_the_sky_net_case_exercises_each_officials_mechanism() -> None:
+    # a list, frailty, covert returns caught at home, fugitives abroad at the deadline
+    model, _ = runs("sky_net_officials")
+    table, pop = model.monthly_table(), model.officials
+    assert pop.listed.sum() >= 10
+    assert np.unique(pop.frailty[: pop.n]).size > 10
+    for flow in ("returned_covertly", "caught_after_covert_return", "most_wanted_returned"):
+        assert table[flow].sum() > 0, flow
+    deadline = model.scenario.start_month + np.flatnonzero(model.levers.leniency_deadline)
+    assert deadline.size == 1
+    month = int(deadline[0] - model.scenario.start_month)
+    assert table.loc[month - 1, "stock_abroad"] > 0  # fugitives whose rates the deadline raised
+    assert model.salience > 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.policy import SCHEDULES, Pledge, Step
+from sim.scenario.policy import SCHEDULES, Campaign, LeniencyWindow, MostWanted, Pledge, Step
 from sim.scenario.schema import Scenario
 from sim.world.countries import NO_MONTH, CountryTable
 from sim.world.dates import month_of
@@ -64,6 +64,8 @@ class LeverMonth:
     """By country: strength of the host's crackdown on covert pursuit in force (0-1)."""
     investor_visa: np.ndarray
     """By country: 1 where an investor-visa route is open this month."""
+    leniency_deadline: float = 0.0
+    """1 in the last month of a leniency window, else 0 (:func:`leniency_deadlines`)."""
 
 
 SCALAR_LEVERS = (*SCHEDULES, "leniency")
@@ -96,15 +98,22 @@ class Levers:
     targeted_coercion: np.ndarray
     host_reaction: np.ndarray
     investor_visa: np.ndarray
+    leniency_deadline: np.ndarray | None = None
+    """1 in the last month of a leniency window, else 0 (:func:`leniency_deadlines`)."""
+    most_wanted: np.ndarray | None = None
+    """``(n_steps, 2)``: real fugitives listed at each step, and their pursuit multiplier
+    (:func:`most_wanted_lists`; the population flags them, :mod:`sim.core.transitions`)."""
 
     def at(self, step: int) -> LeverMonth:
         """Every lever at one step."""
+        deadline = self.leniency_deadline
         return LeverMonth(
             **{name: float(getattr(self, name)[step]) for name in SCALAR_LEVERS},
             pledge=self.pledge[step],
             asset_return=self.asset_return[step],
             legal_assistance=self.legal_assistance[step],
             **{name: getattr(self, name)[step] for name in HOST_LEVERS},
+            leniency_deadline=0.0 if deadline is None else float(deadline[step]),
         )
 
 
@@ -127,6 +136,7 @@ def compile_levers(scenario: Scenario, countries: CountryTable) -> Levers:
     start, n = scenario.start_month, scenario.n_steps
     policy = scenario.policy
     values = {name: schedule_values(getattr(policy, name), start, n) for name in SCHEDULES}
+    values["pursuit"] = values["pursuit"] + campaign_pulses(policy.campaigns, start, n)
     leniency = np.zeros(n)
     for window in policy.leniency_windows:
         a = max(month_of(window.start) - start, 0)
@@ -151,11 +161,52 @@ def compile_levers(scenario: Scenario, countries: CountryTable) -> Levers:
         "pledge": pledge,
         "asset_return": asset_return,
         "legal_assistance": legal,
+        "leniency_deadline": leniency_deadlines(policy.leniency_windows, start, n),
+        "most_wanted": most_wanted_lists(policy.most_wanted, start, n),
     }
     for array in arrays.values():
         array.setflags(write=False)
     hosts = compile_hosts(scenario, countries)
     return Levers(**arrays, **{name: getattr(hosts, name) for name in HOST_LEVERS})
+
+
+# --------------------------------------------------------- Sky Net era: officials' side (issue 11)
+def campaign_pulses(campaigns: tuple[Campaign, ...], start_month: int, n_steps: int) -> np.ndarray:
+    """Pursuit added by yearly campaigns (Fox Hunt, Sky Net), at every step.
+
+    Each campaign adds ``strength`` for ``months`` months from its launch, and again every
+    ``every_months`` months from then on (when given) while the relaunch month is not after
+    ``until`` (the run's end when not given). Pulses of several campaigns add up.
+    """
+    out = np.zeros(n_steps)
+    for c in campaigns:
+        first = month_of(c.launch) - start_month
+        last = n_steps - 1 if c.until is None else month_of(c.until) - start_month
+        launches = [first] if c.every_months is None else range(first, last + 1, c.every_months)
+        for a in launches:
+            out[max(a, 0) : max(a + c.months, 0)] += c.strength
+    return out
+
+
+def leniency_deadlines(windows: tuple[LeniencyWindow, ...], start: int, n: int) -> np.ndarray:
+    """1.0 at the last month of each leniency window inside the run, else 0."""
+    out = np.zeros(n)
+    for window in windows:
+        b = month_of(window.end) - start
+        if 0 <= b < n:
+            out[b] = 1.0
+    return out
+
+
+def most_wanted_lists(lists: tuple[MostWanted, ...], start: int, n: int) -> np.ndarray:
+    """``(n, 2)``: real fugitives listed at each step and the largest multiplier listed then."""
+    out = np.zeros((n, 2))
+    for item in lists:
+        step = month_of(item.date) - start
+        if 0 <= step < n:
+            out[step, 0] += item.size
+            out[step, 1] = max(out[step, 1], item.pursuit_multiplier)
+    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -166,6 +166,39 @@ METRICS: tuple[Metric, ...] = (
         "treaties_in_force", "stock", "countries", "countries with an extradition treaty in force"
     ),
     Metric("mean_cooperation", "stock", "0-1", "mean cooperation of countries and regions"),
+    # ------------------------------------------------ Sky Net era: officials' side (issue 11)
+    Metric(
+        "returned_covertly",
+        "flow",
+        OFFICIALS,
+        "fugitives who slipped back into China in secret and hide there",
+        label="Fugitives back in China in secret",
+        direction=0,
+    ),
+    Metric(
+        "caught_after_covert_return",
+        "flow",
+        OFFICIALS,
+        "officials caught inside China after a covert return (also in caught_home)",
+        label="Caught inside China after a covert return",
+        direction=1,
+    ),
+    Metric(
+        "most_wanted_returned",
+        "flow",
+        OFFICIALS,
+        "most-wanted fugitives returned or tried abroad",
+        label="Most-wanted fugitives returned",
+        direction=1,
+    ),
+    Metric(
+        "most_wanted_at_large",
+        "stock",
+        OFFICIALS,
+        "most-wanted fugitives still at large (abroad or hiding in China)",
+        label="Most-wanted fugitives still at large",
+        direction=-1,
+    ),
 )
 """Metrics the model records, in the column order of a run's monthly table."""
 

@@ -96,7 +96,15 @@ class FlightModel(mesa.Model):
         planned = rules.destination_utility(
             view, np.array([-1], dtype=np.int16), np.array([False]), scenario.world.destination
         )
+        deterrence = scenario.world.deterrence
+        if deterrence.weight > 0:  # as officials see it at the start: no returns signal yet
+            total = transitions.return_table(self.country_states, self.levers.at(0))[1]
+            perceived = rules.perceived_return_hazard(total, 0.0, deterrence)
+            planned = rules.deterred_utility(planned, np.zeros(1), perceived, deterrence.weight)
         self.logsum_reference = float(rules.logsum(planned)[0])
+        self.salience = 0.0
+        """The publicised-returns signal officials see (:func:`rules.salience_update`)."""
+        self._returned_last_month = 0.0
 
     @property
     def country_agents(self) -> AgentSet:
@@ -124,8 +132,11 @@ class FlightModel(mesa.Model):
         state.set_step(t)
         lever = state.current
         self.country_states.update(t, lever)
+        self.salience = rules.salience_update(
+            self.salience, self._returned_last_month, self.scenario.world.deterrence
+        )
         month = transitions.new_month(
-            t, lever, self.country_states, self.scale, self.logsum_reference
+            t, lever, self.country_states, self.scale, self.logsum_reference, self.salience
         )
         flows = month.flows
         pop = self.officials
@@ -160,7 +171,9 @@ class FlightModel(mesa.Model):
             stock_abroad_treaty_free=float(to_officials(treaty_free, s)),
             treaties_in_force=float(cs.treaties_in_force()),
             mean_cooperation=cs.mean_cooperation(),
+            most_wanted_at_large=float(to_officials(_at_large(pop), s)),
         )
+        self._returned_last_month = float(row["returned"] + row["prosecuted_abroad"])
         self.datacollector.add_table_row(MONTHLY, row)
 
     def monthly_table(self) -> pd.DataFrame:
@@ -170,3 +183,9 @@ class FlightModel(mesa.Model):
     def date_of(self, step: int) -> str:
         """ISO month (``YYYY-MM``) of a step."""
         return iso_month(self.scenario.start_month + step)
+
+
+def _at_large(pop: OfficialPopulation) -> int:
+    """Listed (most-wanted) officials still abroad or hiding inside China."""
+    state = pop.state[pop.listed_ids]
+    return int(np.count_nonzero((state == S.ABROAD) | (state == S.MISSING)))

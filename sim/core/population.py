@@ -19,7 +19,7 @@ from sim.core import draw_kernels, pool_kernels, roster_kernels, rules
 from sim.core.rng import Streams, to_normal
 from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
-from sim.world.dates import iso_month
+from sim.world.dates import iso_month, month_of
 
 CAREER_SHAPE = 4.0
 """Gamma shape of career length in office (assumption: careers cluster around their mean)."""
@@ -66,6 +66,7 @@ EVENTS = (
     "moved_on",
     "died_abroad",
     "assets_confiscated",
+    "returned_covertly",
 )
 
 
@@ -221,6 +222,21 @@ def entry_schedule(scenario: Scenario) -> tuple[int, np.ndarray]:
     return n0, counts
 
 
+def most_wanted_steps(scenario: Scenario) -> dict[int, list[tuple[int, float]]]:
+    """The run's most-wanted lists by step: ``(simulated size, pursuit_multiplier)`` each.
+
+    A list of ``size`` real fugitives holds ``round(size / run.scale)`` simulated ones; lists
+    dated before the run's start are left out.
+    """
+    out: dict[int, list[tuple[int, float]]] = {}
+    for item in scenario.policy.most_wanted:
+        step = month_of(item.date) - scenario.start_month
+        if step >= 0:
+            size = int(round(item.size / scenario.run.scale))
+            out.setdefault(step, []).append((size, item.pursuit_multiplier))
+    return out
+
+
 class OfficialPopulation:
     """All officials of one run, as arrays indexed by official id."""
 
@@ -260,6 +276,12 @@ class OfficialPopulation:
         self.assets_taken_usd = np.zeros(capacity)
         self.assets_recovered_usd = np.zeros(capacity)
         self.counts = np.zeros(len(S), dtype=np.int64)
+        # fugitives differ (issue 11): return frailty drawn on flight, most-wanted flags
+        self.frailty = np.ones(capacity)
+        self.wanted = np.zeros(capacity)
+        self.listed = np.zeros(capacity, dtype=bool)
+        self.listed_ids = np.zeros(0, dtype=np.int64)
+        self.lists = most_wanted_steps(scenario)
         self.pool = CorruptPool(capacity)
         self.investigated_ids = np.zeros(0, dtype=np.int64)
         self.missing_ids = np.zeros(0, dtype=np.int64)

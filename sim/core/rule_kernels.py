@@ -294,14 +294,51 @@ def abroad_fates(
     for j in range(ids.size):
         i = ids[j]
         r = destination[i] + (n_c if family_country[i] >= 0 else 0)
-        if uniform_one(i, salt_event) < p_event[r]:
-            fate[j] = ABROAD_EVENT
-        elif uniform_one(i, salt_death) < p_death:
-            fate[j] = ABROAD_DIED
-        elif uniform_one(i, salt_move) < p_move[r]:
-            fate[j] = ABROAD_MOVES
-        else:
-            fate[j] = ABROAD_STAYS
+        fate[j] = _fate(i, p_event[r], salt_event, p_death, salt_death, p_move[r], salt_move)
+    return fate
+
+
+@njit(cache=True, inline="always")
+def _fate(
+    i: int,
+    p_event: float,
+    salt_event: np.uint64,
+    p_death: float,
+    salt_death: np.uint64,
+    p_move: float,
+    salt_move: np.uint64,
+) -> int:
+    """One fugitive's fate code of the month (see :func:`abroad_fates`)."""
+    if uniform_one(i, salt_event) < p_event:
+        return ABROAD_EVENT
+    if uniform_one(i, salt_death) < p_death:
+        return ABROAD_DIED
+    if uniform_one(i, salt_move) < p_move:
+        return ABROAD_MOVES
+    return ABROAD_STAYS
+
+
+@njit(cache=True)
+def abroad_fates_each(
+    ids: np.ndarray,
+    destination: np.ndarray,
+    family_country: np.ndarray,
+    p_event: np.ndarray,
+    salt_event: np.uint64,
+    p_death: float,
+    salt_death: np.uint64,
+    p_move: np.ndarray,
+    salt_move: np.uint64,
+) -> np.ndarray:
+    """:func:`abroad_fates` with each fugitive's own ``p_event`` (aligned with ``ids``) instead of
+    its hazard row's: fugitives who differ (frailty, most-wanted list, leniency deadline;
+    :func:`rules.individual_return_rates`). ``p_move`` stays by row."""
+    n_c = p_move.size // 2
+    fate = np.empty(ids.size, dtype=np.int8)
+    for j in range(ids.size):
+        i = ids[j]
+        r = destination[i] + (n_c if family_country[i] >= 0 else 0)
+        fate[j] = _fate(i, p_event[j], salt_event, p_death, salt_death, p_move[r], salt_move)
     return fate
 
 

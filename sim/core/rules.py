@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import gammaincinv
 
 from sim.scenario.world import (
     Cooperation,
     Corruption,
     Decision,
     Destination,
+    Deterrence,
     Exposure,
+    Fugitives,
     Home,
     Returns,
 )
@@ -353,3 +356,96 @@ def treaty_signing_probability(cooperation: np.ndarray, p: Cooperation) -> np.nd
     excess = np.maximum(cooperation - p.treaty_signing_threshold, 0.0)
     span = max(1.0 - p.treaty_signing_threshold, 1e-9)
     return monthly_probability(p.treaty_signing_per_year * excess / span)
+
+
+# --------------------------------------------------------- Sky Net era: officials' side (issue 11)
+def salience_update(signal: float, returned_last_month: float, p: Deterrence) -> float:
+    """The publicised-returns signal after one more month (exponentially weighted mean).
+
+    ``signal + a * (returned_last_month / salience_reference_per_month - signal)`` with
+    ``a = 1 - exp(-1 / salience_memory_months)``: officials learn how likely capture is from
+    the cases they see (Sah 1991), and older cases fade. ``returned_last_month`` counts real
+    officials returned or tried abroad, all channels, in the previous month.
+    """
+    a = -np.expm1(-1.0 / p.salience_memory_months)
+    return float(signal + a * (returned_last_month / p.salience_reference_per_month - signal))
+
+
+def perceived_return_hazard(total_by_row: np.ndarray, signal: float, p: Deterrence) -> np.ndarray:
+    """Return hazard officials perceive at each (family, country) row, per year.
+
+    ``total yearly return hazard x (perception_floor + salience_weight x signal)``: the real
+    certainty of being brought back, as seen through recent publicised returns (certainty of
+    punishment deters more than its severity: Nagin 2013).
+    """
+    return total_by_row * (p.perception_floor + p.salience_weight * signal)
+
+
+def deterred_utility(
+    utility: np.ndarray, family_abroad: np.ndarray, perceived_by_row: np.ndarray, weight: float
+) -> np.ndarray:
+    """Destination utilities minus ``weight x`` each official's perceived hazard there.
+
+    ``perceived_by_row`` has one row per country without family abroad, then one per country
+    with family abroad (the rows of :func:`return_rates` in ``transitions``); an official reads
+    the half of its own family status. A new array; ``utility`` is not changed.
+    """
+    table = perceived_by_row.reshape(2, -1)
+    return utility - weight * table[np.asarray(family_abroad, dtype=np.int64)]
+
+
+def frailty(u: np.ndarray, variance: float) -> np.ndarray:
+    """Individual return propensities: Gamma(mean 1, ``variance``) quantiles of uniforms ``u``.
+
+    Unobserved heterogeneity in the hazard (Vaupel, Manton and Stallard 1979): the most
+    returnable fugitives leave first and the stock that remains hardens. ``variance`` 0 gives 1.
+    """
+    u = np.asarray(u, dtype=np.float64)
+    if variance <= 0.0:
+        return np.ones_like(u)
+    shape = 1.0 / variance
+    return gammaincinv(shape, np.clip(u, 1e-12, 1.0 - 1e-12)) * variance
+
+
+PURSUED = slice(0, 4)
+"""Channels driven by pursuit: persuasion, deportation, extradition, prosecution."""
+DEADLINE_CHANNELS = [0, 4]
+"""Channels a leniency deadline speeds up: persuasion and surrender."""
+
+
+def individual_return_rates(
+    rates: np.ndarray, frailty_: np.ndarray, wanted: np.ndarray, deadline: float, p: Fugitives
+) -> np.ndarray:
+    """Each fugitive's own yearly return rates: its row of :func:`return_rates`, multiplied.
+
+    Pursuit-driven channels of a listed fugitive (most-wanted list) by ``1 + wanted`` (its
+    list's ``pursuit_multiplier``, 0 when unlisted); persuasion and surrender in the last month
+    of a leniency window by ``1 + deadline_effect x deadline`` (a surge of surrenders at a
+    deadline, as in tax amnesties: an assumption); all five channels by the official's
+    ``frailty_`` (deaths and onward moves are not affected).
+
+    Args:
+        rates: ``(n, 5)`` rows of :func:`return_rates` (one per official).
+        frailty_: ``(n,)`` individual propensities (:func:`frailty`).
+        wanted: ``(n,)`` extra pursuit of listed fugitives (0 unlisted).
+        deadline: 1 in the last month of a leniency window, else 0.
+        p: fugitive parameters.
+    """
+    mult = np.ones(rates.shape)
+    mult[:, PURSUED] = (1.0 + wanted)[:, None]
+    mult[:, DEADLINE_CHANNELS] *= 1.0 + p.deadline_effect * deadline
+    return rates * mult * frailty_[:, None]
+
+
+def most_wanted(ids: np.ndarray, rank: np.ndarray, assets_usd: np.ndarray, size: int) -> np.ndarray:
+    """The ``size`` most prominent of fugitives ``ids``: highest rank, then assets taken.
+
+    Ties by official id (lowest first). ``rank`` and ``assets_usd`` are aligned with ``ids``.
+    """
+    order = np.lexsort((ids, -np.asarray(assets_usd, dtype=float), -np.asarray(rank, dtype=int)))
+    return ids[order[: max(size, 0)]]
+
+
+def covert_return_probability(p: Fugitives) -> float:
+    """Monthly probability that a fugitive abroad slips back into China in secret."""
+    return float(monthly_probability(p.covert_return_per_year))

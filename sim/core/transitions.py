@@ -63,6 +63,10 @@ class Month:
     flows: dict[str, float]
     fled_to: np.ndarray
     returned_from: np.ndarray
+    returns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    """:func:`return_table` of the month: rates, totals and move-on rates by row."""
+    perceived: np.ndarray | None = None
+    """:func:`rules.perceived_return_hazard` by row, when deterrence is on (else ``None``)."""
 
 
 @lru_cache(maxsize=64)
@@ -81,7 +85,12 @@ def monthly(rate_per_year: float) -> float:
 
 
 def new_month(
-    step: int, lever: LeverMonth, countries: CountryStates, scale: int, logsum_reference: float
+    step: int,
+    lever: LeverMonth,
+    countries: CountryStates,
+    scale: int,
+    logsum_reference: float,
+    salience: float = 0.0,
 ) -> Month:
     """The month ``step`` as officials see it (levers, countries), with its tallies at zero.
 
@@ -91,8 +100,14 @@ def new_month(
         countries: the country states, already updated for this month.
         scale: real officials per simulated agent (``run.scale``).
         logsum_reference: logsum of a planned escape when the run starts (see the model).
+        salience: the publicised-returns signal (:func:`rules.salience_update`).
     """
     n_c = len(countries.table)
+    returns = return_table(countries, lever)
+    deterrence = countries.scenario.world.deterrence
+    perceived = None
+    if deterrence.weight > 0:
+        perceived = rules.perceived_return_hazard(returns[1], salience, deterrence)
     view = country_view(countries, scale)
     p = countries.scenario.world.destination
     return Month(
@@ -117,7 +132,48 @@ def new_month(
         flows=empty_flows(),
         fled_to=np.zeros(n_c, dtype=np.int64),
         returned_from=np.zeros(n_c, dtype=np.int64),
+        returns=returns,
+        perceived=perceived,
     )
+
+
+def return_table(
+    countries: CountryStates, lever: LeverMonth
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return hazards by (family abroad, country) row, once a month, for returns and deterrence.
+
+    Hazards depend on the official only through the host and family abroad: computed for each
+    row (countries without family abroad, then with) by :func:`rule_kernels.return_rates_by_row`
+    (:func:`rules.return_rates` and :func:`rules.move_on_probability`, see there). Returns the
+    ``(rows, 5)`` yearly rates, their row sums and the yearly move-on rates.
+    """
+    w, cs = countries.scenario.world, countries
+    return rule_kernels.return_rates_by_row(  # see the rules
+        cs.row_country,
+        cs.treaty_in_force,
+        cs.cooperation,
+        lever.legal_assistance,
+        cs.row_fair_trial_objection,
+        cs.row_asylum_delay_years,
+        cs.row_death_penalty_abolished,
+        cs.row_family_abroad,
+        cs.row_transit,
+        np.array([lever.pursuit, lever.persuasion_program, lever.leniency]),
+        parameters(w.returns, RETURN_PARAMETERS),
+        parameters(
+            w.destination,
+            ("move_on_threshold_per_year", "move_on_per_year", "transit_move_on_per_year"),
+        ),
+        host_levers(lever),
+    )
+
+
+def _deter(pop: OfficialPopulation, ids: np.ndarray, m: Month, utility: np.ndarray) -> np.ndarray:
+    """:func:`rules.deterred_utility` of fleeing officials ``ids`` (unchanged when off)."""
+    if m.perceived is None:
+        return utility
+    family = pop.family_country[ids] >= 0
+    return rules.deterred_utility(utility, family, m.perceived, pop.world.deterrence.weight)
 
 
 def country_view(states: CountryStates, scale: int) -> rules.CountryState:
@@ -226,7 +282,8 @@ def flee(
     if gone.size == 0:
         return
     if utility is None:
-        utility = _destination_utility(pop, gone, m, _hasty(pop, gone, m.step))
+        hasty = _hasty(pop, gone, m.step)
+        utility = _deter(pop, gone, m, _destination_utility(pop, gone, m, hasty))
     else:
         utility = utility[~stopped]
     where = _choose_destination(pop, gone, m, utility, k=0)
@@ -248,6 +305,9 @@ def flee(
         m.fled_to,
     )
     pop.abroad_ids = np.concatenate([pop.abroad_ids, gone])
+    variance = pop.world.fugitives.frailty_variance
+    if variance > 0:  # drawn once per official (month 0 of its own stream)
+        pop.frailty[gone] = rules.frailty(pop.streams["frailty"].uniform(gone, 0), variance)
     m.flows["fled_abroad"] += gone.size
     m.flows["assets_taken_usd"] += float(taken.sum())
     pop.log_event(gone, m.step, "fled_abroad", where)
@@ -282,7 +342,7 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
         return
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
-    utility = _destination_utility(pop, ids, m, _hasty(pop, ids, m.step))
+    utility = _deter(pop, ids, m, _destination_utility(pop, ids, m, _hasty(pop, ids, m.step)))
     d, lever = w.decision, m.lever
     # rules.response_probabilities and rules.choose, with numpy's log and exp (see the kernels)
     log_gains = np.log(np.maximum(gains, 1.0) / w.exposure.reference_gains_usd)
@@ -349,6 +409,7 @@ def home_capture(pop: OfficialPopulation, m: Month) -> None:
     caught, _ = draw_kernels.uniform_bands(ids, pop.streams["capture"].salt(m.step), p, p)
     pop.set_state(caught, S.CAUGHT, m.step, how=0)
     m.flows["caught_home"] += caught.size
+    m.flows["caught_after_covert_return"] += int(np.count_nonzero(pop.fled_step[caught] >= 0))
     pop.log_event(caught, m.step, "caught_home")
 
 
@@ -356,47 +417,48 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     """Fugitives abroad: returns by channel, deaths, onward moves and asset confiscation."""
     # return hazards start the month after arrival
     pop.abroad_ids, ids = pop.members(pop.abroad_ids, S.ABROAD, pop.fled_step, m.step)
+    for size, multiplier in pop.lists.get(m.step, ()):
+        _list_most_wanted(pop, size, multiplier)
     if ids.size == 0:
         return
     w, t = pop.world, m.table
-    # Hazards depend on the official only through the host and family abroad: computed for each
-    # (family abroad, country) pair and read by row; the same numbers, element by element.
-    n_c, cs, r, lever = len(t), m.countries, w.returns, m.lever
-    dd = w.destination
-    rates_by_row, total_by_row, move_by_row = rule_kernels.return_rates_by_row(  # see the rules
-        cs.row_country,
-        cs.treaty_in_force,
-        cs.cooperation,
-        lever.legal_assistance,
-        cs.row_fair_trial_objection,
-        cs.row_asylum_delay_years,
-        cs.row_death_penalty_abolished,
-        cs.row_family_abroad,
-        cs.row_transit,
-        np.array([lever.pursuit, lever.persuasion_program, lever.leniency]),
-        parameters(r, RETURN_PARAMETERS),
-        parameters(
-            dd, ("move_on_threshold_per_year", "move_on_per_year", "transit_move_on_per_year")
-        ),
-        host_levers(lever),
-    )
+    n_c = len(t)
+    rates_by_row, total_by_row, move_by_row = m.returns  # by (family abroad, country) row
     streams = pop.streams
-    fate = rule_kernels.abroad_fates(
-        ids,
-        pop.destination,
-        pop.family_country,
-        rules.monthly_probability(total_by_row),
-        streams["return"].salt(m.step, 0),
-        monthly(w.returns.death_per_year),
-        streams["death"].salt(m.step),
-        rules.monthly_probability(move_by_row),
-        streams["move"].salt(m.step),
-    )
+    individual = _individual_rates(pop, ids, m)
+    if individual is None:
+        fate = rule_kernels.abroad_fates(
+            ids,
+            pop.destination,
+            pop.family_country,
+            rules.monthly_probability(total_by_row),
+            streams["return"].salt(m.step, 0),
+            monthly(w.returns.death_per_year),
+            streams["death"].salt(m.step),
+            rules.monthly_probability(move_by_row),
+            streams["move"].salt(m.step),
+        )
+    else:
+        fate = rule_kernels.abroad_fates_each(
+            ids,
+            pop.destination,
+            pop.family_country,
+            rules.monthly_probability(individual.sum(axis=1)),
+            streams["return"].salt(m.step, 0),
+            monthly(w.returns.death_per_year),
+            streams["death"].salt(m.step),
+            rules.monthly_probability(move_by_row),
+            streams["move"].salt(m.step),
+        )
     event = fate == rule_kernels.ABROAD_EVENT
     if event.any():
         ev = ids[event]
         dest = pop.destination[ev].astype(np.int64)
-        ev_rates = rates_by_row[dest + n_c * (pop.family_country[ev] >= 0)]
+        if individual is None:
+            ev_rates = rates_by_row[dest + n_c * (pop.family_country[ev] >= 0)]
+        else:
+            ev_rates = individual[event]
+        m.flows["most_wanted_returned"] += int(np.count_nonzero(pop.listed[ev]))
         shares = ev_rates / np.maximum(ev_rates.sum(axis=1, keepdims=True), 1e-300)
         channel = rule_kernels.choose(shares, streams["return"].uniform(ev, m.step, 1))
         recovery = parameters(w.assets, tuple(f"recovery_{c}" for c in rules.CHANNELS))[channel] * (
@@ -430,11 +492,14 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
         m.flows["moved_on"] += movers.size
         m.fled_to += np.bincount(where, minlength=m.fled_to.size)
         pop.log_event(movers, m.step, "moved_on", where)
+    covert = _covert_returns(pop, ids[fate == rule_kernels.ABROAD_STAYS], m)
     seize = (
         m.lever.asset_confiscation + m.lever.trial_in_absentia
     ) * w.assets.confiscation_per_year
     if seize > 0:
         rest = ids[fate >= rule_kernels.ABROAD_MOVES]  # neither returned, tried nor dead
+        if covert.size:
+            rest = rest[pop.state[rest] == S.ABROAD]  # nor back in China in secret
         dest_now = pop.destination[rest].astype(np.int64)
         rate = seize * m.countries.cooperation * (1.0 + m.lever.asset_return)  # by country
         remaining = pop.assets_taken_usd[rest] - pop.assets_recovered_usd[rest]
@@ -461,3 +526,43 @@ def host_levers(lever: LeverMonth) -> np.ndarray:
     return np.stack(
         [lever.targeted_pursuit, lever.coercion + lever.targeted_coercion, lever.host_reaction]
     )
+
+
+# --------------------------------------------------------- Sky Net era: officials' side (issue 11)
+def _list_most_wanted(pop: OfficialPopulation, size: int, multiplier: float) -> None:
+    """Flag for good the ``size`` most prominent fugitives abroad not yet listed.
+
+    Prominence is :func:`rules.most_wanted` (rank, then assets taken, ties by id) among the
+    fugitives abroad at the start of the month's abroad phase; listed fugitives keep the extra
+    pursuit ``multiplier`` on their pursuit-driven channels.
+    """
+    ids = pop.abroad_ids[(pop.state[pop.abroad_ids] == S.ABROAD) & ~pop.listed[pop.abroad_ids]]
+    chosen = rules.most_wanted(ids, pop.rank[ids], pop.assets_taken_usd[ids], size)
+    pop.listed[chosen] = True
+    pop.wanted[chosen] = multiplier
+    pop.listed_ids = np.concatenate([pop.listed_ids, chosen])
+
+
+def _individual_rates(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> np.ndarray | None:
+    """:func:`rules.individual_return_rates` of fugitives ``ids``, or ``None`` when all of
+    them would equal their row of the month's table (no frailty, nobody listed, no deadline)."""
+    f = pop.world.fugitives
+    deadline = m.lever.leniency_deadline if f.deadline_effect > 0 else 0.0
+    if f.frailty_variance <= 0 and deadline == 0.0 and pop.listed_ids.size == 0:
+        return None
+    rows = pop.destination[ids].astype(np.int64) + len(m.table) * (pop.family_country[ids] >= 0)
+    rates = m.returns[0][rows]
+    return rules.individual_return_rates(rates, pop.frailty[ids], pop.wanted[ids], deadline, f)
+
+
+def _covert_returns(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> np.ndarray:
+    """Fugitives ``ids`` (staying put this month) who slip back into China and hide there."""
+    p = rules.covert_return_probability(pop.world.fugitives)
+    if p <= 0 or ids.size == 0:
+        return ids[:0]
+    back = ids[pop.streams["covert"].uniform(ids, m.step) < p]
+    pop.set_state(back, S.MISSING, m.step)
+    pop.missing_ids = np.concatenate([pop.missing_ids, back])
+    m.flows["returned_covertly"] += back.size
+    pop.log_event(back, m.step, "returned_covertly", pop.destination[back])
+    return back

@@ -94,6 +94,38 @@ class Treaties(Frozen):
     # fmt: on
 
 
+# --------------------------------------------------------- Sky Net era: officials' side (issue 11)
+class MostWanted(Frozen):
+    """A most-wanted list: the most prominent fugitives abroad at ``date``, flagged for good."""
+
+    # fmt: off
+    date: Date = Field(**doc("month the list is published", "ISO date", "sources.md section 3"))
+    size: Annotated[int, Field(ge=1)] = Field(
+        **doc("real fugitives on the list (simulated: size / scale)", "officials",
+              "sources.md section 4"))
+    pursuit_multiplier: NonNegative = Field(
+        1.0, **doc("extra pursuit-driven return hazard of listed fugitives",
+                   "ratio (hazard x (1 + m))", "assumption"))
+    # fmt: on
+
+
+class Campaign(Frozen):
+    """A pursuit campaign: a pulse added to ``pursuit`` for ``months`` from each launch."""
+
+    # fmt: off
+    name: str = Field(**doc("label of the campaign", "text", "convention"))
+    launch: Date = Field(**doc("month of the (first) launch", "ISO date", "sources.md section 3"))
+    months: Annotated[int, Field(ge=1)] = Field(
+        **doc("months each pulse lasts", "months", "assumption"))
+    strength: NonNegative = Field(
+        **doc("pursuit added during a pulse", "intensity >= 0", "assumption"))
+    every_months: Annotated[int, Field(ge=1)] | None = Field(
+        None, **doc("relaunch interval (none: once)", "months", "sources.md section 3"))
+    until: Date | None = Field(
+        None, **doc("last month a relaunch may start (none: run end)", "ISO date", "assumption"))
+    # fmt: on
+
+
 class Policy(Frozen):
     # fmt: off
     campaign: Schedule = Field(
@@ -131,19 +163,23 @@ class Policy(Frozen):
         (), **doc("offers of leniency for surrender", "list of windows", "sources.md section 3"))
     pledges: tuple[Pledge, ...] = Field(
         (), **doc("multilateral no-safe-haven pledges", "list of pledges", "sources.md section 3"))
+    most_wanted: tuple[MostWanted, ...] = Field(
+        (), **doc("most-wanted lists", "list of lists", "sources.md section 3"))
+    campaigns: tuple[Campaign, ...] = Field(
+        (), **doc("yearly pursuit campaigns (pulses)", "list of campaigns", "sources.md section 3"))
     # fmt: on
     treaties: Treaties = Treaties()
     # hosts as actors (countries): dated per-country changes, see the classes at the end
     # fmt: off
     investor_visa_changes: tuple[InvestorVisaChange, ...] = Field(
         (), **doc("investor-visa routes closed or opened from a date", "list of {iso3, date, open}",
-                  "sources.md section 12"))
+                  "sources.md section 10"))
     targeted: tuple[TargetedLever, ...] = Field(
         (), **doc("extra lever effort aimed at one host from a date",
                   "list of {iso3, lever, from, value}", "assumption"))
     host_reactions: tuple[HostReaction, ...] = Field(
         (), **doc("a host's crackdown on covert pursuit from a date",
-                  "list of {iso3, date, strength}", "sources.md section 12"))
+                  "list of {iso3, date, strength}", "sources.md section 10"))
     # fmt: on
 
 
@@ -200,7 +236,7 @@ class HostReaction(Frozen):
     # fmt: off
     iso3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
         **doc("reacting host", "ISO3 code", "countries.csv"))
-    date: Date = Field(**doc("month the reaction starts", "ISO date", "sources.md section 12"))
+    date: Date = Field(**doc("month the reaction starts", "ISO date", "sources.md section 10"))
     strength: Probability = Field(
         **doc("crackdown strength (the strongest in force holds)", "0-1 score", "assumption"))
     # fmt: on

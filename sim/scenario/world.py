@@ -226,6 +226,49 @@ class Cooperation(Frozen):
     # fmt: on
 
 
+# --------------------------------------------------------- Sky Net era: officials' side (issue 11)
+class Deterrence(Frozen):
+    """How enforcement reaches the decision to flee: perceived return hazard at each destination.
+
+    ``perceived = total yearly return hazard x (perception_floor + salience_weight x signal)``,
+    ``signal`` = exponentially weighted monthly mean of officials returned over
+    ``salience_reference_per_month`` (docs/sources.md section 8: Nagin 2013, Sah 1991).
+    """
+
+    # fmt: off
+    weight: NonNegative = Field(
+        6.0, **doc("destination utility lost per unit of perceived return hazard",
+                   "utility per (per year)", "docs/sources.md section 8 (Nagin 2013)"))
+    perception_floor: NonNegative = Field(
+        0.5, **doc("share of the return hazard perceived with no publicised returns",
+                   "ratio", "assumption"))
+    salience_weight: NonNegative = Field(
+        1.0, **doc("rise of perceived hazard per unit of the returns signal",
+                   "ratio per unit", "docs/sources.md section 8 (Sah 1991)"))
+    salience_memory_months: Positive = Field(
+        12.0, **doc("memory of the publicised-returns signal (EWMA)", "months", "assumption"))
+    salience_reference_per_month: Positive = Field(
+        10.0, **doc("returns a month at which the signal is 1", "officials per month",
+                    "assumption"))
+    # fmt: on
+
+
+class Fugitives(Frozen):
+    """Fugitives differ (frailty, most-wanted pursuit), deadlines, and covert return home."""
+
+    # fmt: off
+    frailty_variance: NonNegative = Field(
+        1.0, **doc("variance of the Gamma(mean 1) return frailty (0: none)", "variance",
+                   "docs/sources.md section 8 (Vaupel et al. 1979)"))
+    deadline_effect: NonNegative = Field(
+        2.0, **doc("rise of surrender and persuasion in a window's last month",
+                   "ratio", "assumption (deadline surge)"))
+    covert_return_per_year: NonNegative = Field(
+        0.02, **doc("hazard of slipping back into China in secret (then hiding)",
+                   "per year", "assumption"))
+    # fmt: on
+
+
 class World(Frozen):
     population: Population = Population()
     corruption: Corruption = Corruption()
@@ -236,3 +279,5 @@ class World(Frozen):
     returns: Returns = Returns()
     assets: Assets = Assets()
     cooperation: Cooperation = Cooperation()
+    deterrence: Deterrence = Deterrence()
+    fugitives: Fugitives = Fugitives()

@@ -7,8 +7,9 @@ schedule, the state codes and event names. When the model's internals are rename
 module changes.
 
 Internals used: ``sim.core.model.income_index``, ``sim.core.population.{entry_schedule,
-OfficialState, EVENTS, MAX_TENURE_MONTHS, CAREER_SHAPE}``, ``sim.core.levers.{compile_levers,
-LeverMonth}`` (the oracle reads the month's levers as ``LeverMonth`` attributes),
+most_wanted_steps, OfficialState, EVENTS, MAX_TENURE_MONTHS, CAREER_SHAPE}``,
+``sim.core.levers.{compile_levers, LeverMonth}`` (the oracle reads the month's levers as
+``LeverMonth`` attributes),
 ``sim.core.agents.{CountryStates, StateAgent}`` (``StateAgent.set_step``/``current``,
 ``CountryStates.update``/``refresh_treaties``/``stock_abroad``/``is_region``/``cooperation``/
 ``treaty_in_force``/``treaties_in_force()``/``mean_cooperation()``) and
@@ -27,7 +28,13 @@ from sim.core import rules
 from sim.core.agents import CountryStates, StateAgent
 from sim.core.levers import LeverMonth, Levers, compile_levers
 from sim.core.model import income_index
-from sim.core.population import CAREER_SHAPE, EVENTS, MAX_TENURE_MONTHS, entry_schedule
+from sim.core.population import (
+    CAREER_SHAPE,
+    EVENTS,
+    MAX_TENURE_MONTHS,
+    entry_schedule,
+    most_wanted_steps,
+)
 from sim.core.population import OfficialState as S
 from sim.core.rng import Streams
 from sim.core.transitions import country_view as _country_view
@@ -42,6 +49,7 @@ __all__ = [
     "S",
     "World",
     "build_world",
+    "most_wanted_steps",
 ]
 
 
@@ -137,6 +145,9 @@ OFFICIAL_FIELDS = (
     "gains_usd",
     "assets_taken_usd",
     "assets_recovered_usd",
+    "frailty",
+    "listed",
+    "wanted",
 )
 """Per-official attributes both implementations keep, under the same names."""
 

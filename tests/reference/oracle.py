@@ -33,6 +33,7 @@ from reference.adapter import (
     S,
     World,
     build_world,
+    most_wanted_steps,
 )
 from sim.core import rules
 from sim.core.metrics import FLOWS, STOCKS, empty_flows
@@ -54,6 +55,8 @@ class OracleMonth:
     fled_to: np.ndarray
     returned_from: np.ndarray
     events: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    perceived: np.ndarray | None = None
+    """Perceived return hazard by (family abroad, country) row when deterrence is on."""
 
 
 def _one(value: float) -> np.ndarray:
@@ -95,6 +98,9 @@ class OfficialAgent(mesa.Agent):
         self.gains_usd = 0.0
         self.assets_taken_usd = 0.0
         self.assets_recovered_usd = 0.0
+        self.frailty = 1.0  # drawn on flight when frailty_variance > 0
+        self.listed = False  # on a most-wanted list
+        self.wanted = 0.0  # its list's pursuit multiplier
         # integrated-hazard clocks: the event happens when the cumulative hazard passes an Exp(1)
         # threshold drawn once per official
         self.exposure_hazard = 0.0
@@ -123,18 +129,33 @@ class OfficialAgent(mesa.Agent):
         if how >= 0:
             self.how = how
 
-    def choose_destination(self, m: OracleMonth, hasty: bool, k: int, exclude: int = -1) -> int:
-        """Logit choice of a country with this official's own uniform of the month."""
+    def choose_destination(
+        self, m: OracleMonth, hasty: bool, k: int, exclude: int = -1, deter: bool = False
+    ) -> int:
+        """Logit choice of a country with this official's own uniform of the month.
+
+        ``deter``: an escape, whose utilities lose the perceived return hazard (deterrence).
+        """
         utility = rules.destination_utility(
             m.view,
             np.array([self.family_country], dtype=np.int16),
             np.array([hasty]),
             self.model.scenario.world.destination,
         )
+        if deter:
+            utility = self.deterred(m, utility)
         if exclude >= 0:
             utility[0, exclude] = -np.inf
         probs = rules.softmax(utility)
         return int(rules.choose(probs, _one(self.draw("destination", m.step, k)))[0])
+
+    def deterred(self, m: OracleMonth, utility: np.ndarray) -> np.ndarray:
+        """Destination utilities minus the perceived return hazard there, when deterrence is on."""
+        if m.perceived is None:
+            return utility
+        family = np.array([self.family_country >= 0])
+        weight = self.model.scenario.world.deterrence.weight
+        return rules.deterred_utility(utility, family, m.perceived, weight)
 
     def is_hasty(self, step: int) -> bool:
         """An escape without family abroad is hasty with probability ``hasty_share``."""
@@ -186,6 +207,7 @@ class OfficialAgent(mesa.Agent):
             np.array([self.is_hasty(m.step)]),
             w.destination,
         )
+        utility = self.deterred(m, utility)
         probs = rules.response_probabilities(
             gains_usd=_one(gains),
             rank=_one(float(self.rank)),
@@ -218,8 +240,11 @@ class OfficialAgent(mesa.Agent):
             m.flows["caught_border"] += 1
             self.log(m, "caught_border")
             return
-        where = self.choose_destination(m, self.is_hasty(m.step), k=0)
+        where = self.choose_destination(m, self.is_hasty(m.step), k=0, deter=True)
         self.become(S.ABROAD, m.step)
+        variance = w.fugitives.frailty_variance
+        if variance > 0:
+            self.frailty = float(rules.frailty(_one(self.draw("frailty", 0)), variance)[0])
         self.destination = where
         self.fled_step = m.step
         self.assets_taken_usd = w.assets.share_taken * self.gains_usd
@@ -254,6 +279,8 @@ class OfficialAgent(mesa.Agent):
         if self.draw("capture", m.step) < p:
             self.become(S.CAUGHT, m.step, how=0)
             m.flows["caught_home"] += 1
+            if self.fled_step >= 0:  # back from abroad in secret
+                m.flows["caught_after_covert_return"] += 1
             self.log(m, "caught_home")
 
     # ------------------------------------------------------------------ phase 4: abroad
@@ -280,6 +307,12 @@ class OfficialAgent(mesa.Agent):
             coercion=m.lever.coercion + float(m.lever.targeted_coercion[dest]),
             crackdown=float(m.lever.host_reaction[dest]),
         )
+        host_total = rates.sum(axis=1)  # the host's hazard, for moving on
+        f = w.fugitives
+        deadline = m.lever.leniency_deadline if f.deadline_effect > 0 else 0.0
+        rates = rules.individual_return_rates(
+            rates, _one(self.frailty), _one(self.wanted), deadline, f
+        )
         total = rates.sum(axis=1)
         if self.draw("return", m.step, 0) < rules.monthly_probability(total)[0]:
             self.return_home(m, rates)
@@ -290,11 +323,19 @@ class OfficialAgent(mesa.Agent):
             self.log(m, "died_abroad", dest)
             return
         transit = _one(float(cs.is_region[dest]))
-        if self.draw("move", m.step) < rules.move_on_probability(total, transit, w.destination)[0]:
+        p_move = rules.move_on_probability(host_total, transit, w.destination)[0]
+        if self.draw("move", m.step) < p_move:
             self.destination = self.choose_destination(m, hasty=False, k=1, exclude=dest)
             m.flows["moved_on"] += 1
             m.fled_to[self.destination] += 1
             self.log(m, "moved_on", self.destination)
+        else:
+            p_covert = rules.covert_return_probability(f)
+            if p_covert > 0 and self.draw("covert", m.step) < p_covert:
+                self.become(S.MISSING, m.step)
+                m.flows["returned_covertly"] += 1
+                self.log(m, "returned_covertly", dest)
+                return
         self.confiscation(m)
 
     def return_home(self, m: OracleMonth, rates: np.ndarray) -> None:
@@ -305,6 +346,8 @@ class OfficialAgent(mesa.Agent):
         recovery = getattr(w.assets, f"recovery_{rules.CHANNELS[channel]}")
         self.recover(min(recovery * (1.0 + m.lever.asset_return[dest]), 1.0), m)
         m.returned_from[dest] += 1
+        if self.listed:
+            m.flows["most_wanted_returned"] += 1
         if channel == PROSECUTION:
             self.become(S.PROSECUTED_ABROAD, m.step, how=channel)
             m.flows["prosecuted_abroad"] += 1
@@ -358,7 +401,15 @@ class ReferenceModel(mesa.Model):
         planned = rules.destination_utility(
             view, np.array([-1], dtype=np.int16), np.array([False]), scenario.world.destination
         )
+        deterrence = scenario.world.deterrence
+        if deterrence.weight > 0:  # at the start: step 0's levers, no returns signal yet
+            total = self.return_hazard_by_row(self.world.levers.at(0))
+            perceived = rules.perceived_return_hazard(total, 0.0, deterrence)
+            planned = rules.deterred_utility(planned, np.zeros(1), perceived, deterrence.weight)
         self.logsum_reference = float(rules.logsum(planned)[0])
+        self.salience = 0.0
+        self.returned_last_month = 0.0
+        self.lists = most_wanted_steps(scenario)
         self.officials: list[OfficialAgent] = []
         self.by_state: dict[S, dict[int, OfficialAgent]] = {s: {} for s in S}
         self.events: list[tuple[int, int, int, int, int]] = []
@@ -382,6 +433,38 @@ class ReferenceModel(mesa.Model):
         del self.by_state[agent.state][agent.official_id]
         self.by_state[state][agent.official_id] = agent
 
+    def return_hazard_by_row(self, lever: LeverMonth) -> np.ndarray:
+        """Total yearly return hazard of every country, without then with family abroad."""
+        cs, table, w = self.world.countries, self.world.table, self.scenario.world
+        totals = []
+        for family in (0.0, 1.0):
+            rates = rules.return_rates(
+                treaty_in_force=cs.treaty_in_force,
+                cooperation=cs.cooperation,
+                fair_trial_objection=table.fair_trial_objection,
+                asylum_delay_years=table.asylum_appeal_delay_years,
+                death_penalty_abolished=table.death_penalty_abolished,
+                family_abroad=np.full(len(table), family),
+                # each host's own pursuit, coercion and crackdown (policy.targeted, host_reactions)
+                pursuit=lever.pursuit + lever.targeted_pursuit,
+                persuasion_program=lever.persuasion_program,
+                leniency=lever.leniency,
+                legal_assistance=lever.legal_assistance,
+                p=w.returns,
+                coercion=lever.coercion + lever.targeted_coercion,
+                crackdown=lever.host_reaction,
+            )
+            totals.append(rates.sum(axis=1))
+        return np.concatenate(totals)
+
+    def list_most_wanted(self, size: int, multiplier: float) -> None:
+        """Flag the ``size`` most prominent fugitives abroad not yet listed (rank, assets, id)."""
+        candidates = [a for a in self.by_state[S.ABROAD].values() if not a.listed]
+        candidates.sort(key=lambda a: (-int(a.rank), -a.assets_taken_usd, a.official_id))
+        for agent in candidates[:size]:
+            agent.listed = True
+            agent.wanted = multiplier
+
     def _each(self, state: S) -> list[OfficialAgent]:
         """Officials in ``state`` at the start of a phase, in id order."""
         return sorted(self.by_state[state].values(), key=lambda a: a.official_id)
@@ -392,6 +475,12 @@ class ReferenceModel(mesa.Model):
         lever = world.lever_values(t)
         world.update_countries(t, lever)
         n_c = len(world.table)
+        deterrence = self.scenario.world.deterrence
+        self.salience = rules.salience_update(self.salience, self.returned_last_month, deterrence)
+        perceived = None
+        if deterrence.weight > 0:
+            total = self.return_hazard_by_row(lever)
+            perceived = rules.perceived_return_hazard(total, self.salience, deterrence)
         m = OracleMonth(
             step=t,
             lever=lever,
@@ -400,6 +489,7 @@ class ReferenceModel(mesa.Model):
             fled_to=np.zeros(n_c, dtype=np.int64),
             returned_from=np.zeros(n_c, dtype=np.int64),
             events=self.events,
+            perceived=perceived,
         )
         entered = int(world.entries[t]) if t < len(world.entries) else 0
         self.enter(entered, t)
@@ -413,6 +503,8 @@ class ReferenceModel(mesa.Model):
             agent.investigation(m)
         for agent in self._each(S.MISSING):
             agent.hiding(m)
+        for size, multiplier in self.lists.get(t, ()):
+            self.list_most_wanted(size, multiplier)
         for agent in self._each(S.ABROAD):
             agent.abroad(m)
         self._record(m)
@@ -442,7 +534,13 @@ class ReferenceModel(mesa.Model):
             stock_abroad_treaty_free=float(np.sum(stock * (cs.treaty_in_force == 0)) * s),
             treaties_in_force=float(cs.treaties_in_force()),
             mean_cooperation=cs.mean_cooperation(),
+            most_wanted_at_large=float(
+                sum(a.listed for a in self.by_state[S.ABROAD].values())
+                + sum(a.listed for a in self.by_state[S.MISSING].values())
+            )
+            * s,
         )
+        self.returned_last_month = float(row["returned"] + row["prosecuted_abroad"])
         self.rows.append(row)
 
     def monthly_table(self) -> pd.DataFrame:
