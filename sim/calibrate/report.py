@@ -175,9 +175,23 @@ def history_stats(history: pyabc.History, t: int) -> pd.DataFrame:
 
 
 def fitted_yaml(medians: dict[str, float], header: Sequence[str]) -> str:
-    """A partial scenario with only the ``world`` values of the posterior medians."""
+    """A partial scenario with only the ``world`` values of the posterior medians.
+
+    Lever strengths (``policy.…``) cannot live there: a scenario's dated schedules replace
+    those of the file it extends. Their medians are listed in the header, and the scenario that
+    extends this file sets them (``scenarios/baseline.yaml``; tests/test_baseline.py checks it).
+    """
     world: dict[str, Any] = {}
+    levers = {k: v for k, v in medians.items() if k.startswith("policy.")}
+    if levers:
+        header = [
+            *header,
+            "lever strengths (posterior medians; scenarios/baseline.yaml sets them):",
+            *(f"  {k}: {float(f'{v:.4g}')}" for k, v in sorted(levers.items())),
+        ]
     for dotted, value in sorted(medians.items()):
+        if not dotted.startswith("world."):
+            continue
         node = world
         parts = dotted.split(".")[1:]
         for part in parts[:-1]:

@@ -246,8 +246,13 @@ Target = Annotated[
 ]  # fmt: skip
 
 
+PRIOR_PATH = r"^(world(\.[a-z0-9_]+)+|policy\.[a-z_]+\[\d+\]\.[a-z_]+)$"
+"""A calibrated scenario parameter: ``world.<section>.<name>``, or the strength of one dated
+lever entry, ``policy.<list>[<i>].<field>`` (e.g. ``policy.exit_controls[2].value``)."""
+
+
 class Prior(Frozen):
-    parameter: Annotated[str, Field(pattern=r"^world(\.[a-z0-9_]+)+$")]
+    parameter: Annotated[str, Field(pattern=PRIOR_PATH)]
     distribution: Literal["uniform", "loguniform"]
     low: float
     high: float

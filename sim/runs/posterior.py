@@ -1,7 +1,8 @@
 """Posterior draws as runs: each replicate takes its own parameter set from a calibration posterior.
 
 ``posterior.parquet`` (written by ``flightsim calibrate``) holds one row per particle: one
-column per calibrated parameter (dotted scenario names, ``world.…``) and a ``weight`` column.
+column per calibrated parameter (dotted scenario names: ``world.…``, lever strengths
+``policy.<list>[<i>].<field>``, observation shares) and a ``weight`` column.
 Replicate ``k`` draws a row with probability proportional to its weight, from the named stream
 ``"posterior"`` of ``(seed, k)`` (see :mod:`sim.core.rng`), so the draw of any replicate is the same
 whatever the number of replicates or workers. The drawn values are applied with
@@ -61,9 +62,10 @@ def read_posterior(path: Path) -> pd.DataFrame:
     if not params:
         raise InputError(f"{path}: no parameter columns besides weight")
     for column in params:
-        if not str(column).startswith(("world.", OBSERVATION_PREFIX)):
+        if not str(column).startswith(("world.", "policy.", OBSERVATION_PREFIX)):
             raise InputError(
-                f"{path}: {column}: expected a world parameter (world.<section>.<name>) "
+                f"{path}: {column}: expected a world parameter (world.<section>.<name>), "
+                f"a lever strength (policy.<list>[<i>].<field>) "
                 f"or an observation share ({OBSERVATION_PREFIX}<name>)"
             )
         if not pd.api.types.is_numeric_dtype(table[column]):
