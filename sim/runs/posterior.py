@@ -7,19 +7,26 @@ Replicate ``k`` draws a row with probability proportional to its weight, from th
 whatever the number of replicates or workers. The drawn values are applied with
 :func:`sim.scenario.load.with_overrides` (validated by the scenario schema) and recorded in
 ``Task.params``, so comparison bands include parameter uncertainty, not only chance.
+
+Whatever parameter columns the file holds are drawn (a recalibration may add parameters); each
+must name a number of the scenario (:func:`check_matches`), and in a comparison no policy may
+change a drawn parameter (:func:`check_posterior_paths`), since the draw would erase the change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.core.rng import Streams
-from sim.errors import InputError, ScenarioError
+from sim.errors import CompareError, InputError, ScenarioError
 from sim.runs.replicates import Task, resolve_replicates
 from sim.scenario.load import with_overrides
+from sim.scenario.overrides import path_tokens
 from sim.scenario.schema import Scenario
 
 WEIGHT = "weight"
@@ -65,6 +72,23 @@ def read_posterior(path: Path) -> pd.DataFrame:
     return out
 
 
+def check_matches(scenario: Scenario, params: Sequence[str], path: Path) -> None:
+    """Every posterior column must name a number of the scenario (whatever columns it holds).
+
+    Raises:
+        InputError: naming the file and the first column the scenario does not have.
+    """
+    data = scenario.model_dump(mode="json", by_alias=True)
+    for name in params:
+        value = _value_at(data, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(
+                f"{path}: {name}: not a numeric parameter of scenario {scenario.meta.name!r}; "
+                "the posterior does not match this model (recalibrate, or compare with "
+                "--fixed-parameters)"
+            )
+
+
 def draw_index(weights: np.ndarray, seed: int, replicate: int) -> int:
     """Row drawn by one replicate: weighted, from stream ``posterior`` of ``(seed, replicate)``."""
     rng = Streams(seed, replicate)[STREAM].generator()
@@ -93,6 +117,7 @@ def posterior_tasks(
     n, root = resolve_replicates(scenario, replicates, seed)
     weights = table[WEIGHT].to_numpy()
     params = [c for c in table.columns if c != WEIGHT]
+    check_matches(scenario, params, Path(path))
     tasks = []
     for k in range(n):
         row = table.iloc[draw_index(weights, root, k)]
@@ -105,3 +130,37 @@ def posterior_tasks(
             ) from None
         tasks.append(Task(drawn_scenario, k, root, params=drawn))
     return tasks
+
+
+def check_posterior_paths(
+    scenarios: Sequence[Scenario], files: Sequence[str], tasks: Sequence[Task]
+) -> None:
+    """A policy may not change a parameter the posterior draws: the draw would erase it.
+
+    ``scenarios[0]`` is the base; ``tasks`` are its posterior tasks (their ``params`` name the
+    drawn parameters).
+
+    Raises:
+        CompareError: naming the policy file and the parameter.
+    """
+    if not tasks:
+        return
+    base = scenarios[0].model_dump(mode="json", by_alias=True)
+    for scenario, file in zip(scenarios[1:], files[1:], strict=True):
+        data = scenario.model_dump(mode="json", by_alias=True)
+        for name in tasks[0].params:
+            if _value_at(data, name) != _value_at(base, name):
+                raise CompareError(
+                    f"{file}: {name}: the policy changes a parameter the posterior draws, so "
+                    "the draw would erase the change; compare with --fixed-parameters"
+                )
+
+
+def _value_at(data: Any, dotted: str) -> Any:
+    """The value at a dotted path of a dumped scenario (None where it does not exist)."""
+    for token in path_tokens(dotted):
+        try:
+            data = data[token]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
