@@ -6,8 +6,9 @@ under the same seed and replicate, so both share their random streams (common ra
 and differ only through the policy. Each output is the policy's value against the reference's:
 ``difference`` (policy - reference), ``ratio`` (policy / reference) or ``relative``
 (policy / reference - 1); the two levels are recorded beside it (``<output>.policy``,
-``<output>.reference``). A zero reference gives a non-finite ratio, which the analysis reports
-as a failed run rather than dropping it.
+``<output>.reference``). Equal values are no effect (ratio 1) even when both are zero; a zero
+reference under a non-zero policy gives a non-finite ratio, which the analysis reports as a
+failed run rather than dropping it.
 """
 
 from __future__ import annotations
@@ -26,9 +27,14 @@ POLICY_PREFIX = "policy."
 
 
 def combine(policy: float, reference: float, kind: str) -> float:
-    """The effect of one output: ``difference``, ``ratio`` or ``relative`` (ratio - 1)."""
+    """The effect of one output: ``difference``, ``ratio`` or ``relative`` (ratio - 1).
+
+    Equal values are no effect (ratio 1) even when both are zero.
+    """
     if kind == "difference":
         return policy - reference
+    if policy == reference:
+        return 1.0 if kind == "ratio" else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(np.divide(policy, reference))
     return ratio if kind == "ratio" else ratio - 1.0
