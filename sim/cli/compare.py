@@ -95,6 +95,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             executor=executor,
             horizon=args.horizon,
             posterior=posterior,
+            fixed=True,
             show_progress=not args.quiet,
             extra_manifest={**marker("compare"), **({"overrides": sets} if sets else {})},
         )

@@ -304,7 +304,7 @@ def compute_comparison(
     horizon: str | None = None,
     posterior: Callable[[Scenario], list[Task]] | None = None,
     show_progress: bool = True,
-    fixed: bool = True,
+    fixed: bool = False,
 ) -> Comparison:
     """Run a base (first) and its policies in one pool and compute the paired effects.
 
@@ -317,7 +317,8 @@ def compute_comparison(
         posterior: optional function giving a scenario's tasks with drawn parameters (the
             ``posterior`` view).
         show_progress: draw a progress bar.
-        fixed: with a posterior, also run the ``fixed`` view (the scenarios' own parameters).
+        fixed: with a posterior, also run the ``fixed`` view (the scenarios' own parameters;
+            ``flightsim compare`` does so by default).
 
     Raises:
         CompareError: no policy, incompatible scenarios, a bad horizon, fewer than 2 replicates,
@@ -382,7 +383,7 @@ def run_comparison(
     posterior: Callable[[Scenario], list[Task]] | None = None,
     show_progress: bool = True,
     extra_manifest: dict | None = None,
-    fixed: bool = True,
+    fixed: bool = False,
 ) -> Path:
     """Run a comparison (:func:`compute_comparison`) and write its folder.
 
@@ -415,7 +416,8 @@ def run_comparison(
         "views": c.views,
         "parameters": (
             "drawn per replicate from the posterior (same draw for replicate k of every "
-            "scenario); the fixed view uses the scenarios' own values"
+            "scenario)"
+            + ("; the fixed view uses the scenarios' own values" if FIXED in c.views else "")
             if POSTERIOR in c.views
             else "fixed: the scenarios' own values (chance only)"
         ),
