@@ -37,12 +37,18 @@ def _interval(row: Mapping[str, Any], unit: str) -> str:
             f"{fmt(row['high'], unit, True)})")  # fmt: skip
 
 
+def _pct(share: float) -> str:
+    """A relative change in %, signed; one decimal below 10%, none for exact zero."""
+    value = 100 * share
+    text = f"{value:+.1f}" if abs(value) < 10 else f"{value:+.0f}"
+    return "0%" if float(text) == 0 else f"{text}%"
+
+
 def _relative(row: Mapping[str, Any]) -> str:
     """The relative change (policy mean / base mean - 1) in %, with its interval."""
     if not np.isfinite(row["relative"]):
         return "n/a"
-    low, high = row["relative_low"], row["relative_high"]
-    return f"{100 * row['relative']:+.0f}% ({100 * low:+.0f}% to {100 * high:+.0f}%)"
+    return f"{_pct(row['relative'])} ({_pct(row['relative_low'])} to {_pct(row['relative_high'])})"
 
 
 def _headline(effects: pd.DataFrame, policy: str, views: Sequence[str]) -> list[str]:
@@ -155,7 +161,7 @@ def report_markdown(
         "",
         "## How to read the tables",
         "",
-        "- *base* and *policy*: the average over the simulated futures.",
+        "- *base* and *policy*: the average over the simulated futures (of the first view).",
         "- *change*: the average of (policy minus base) within each future, with a 95% interval "
         f"from a {info['interval_method']}. An interval that does not cross zero is a clear "
         "difference; *no difference* means the policy did not touch this outcome in any future.",
@@ -210,7 +216,8 @@ def report_markdown(
         "",
         "## Files and manifest",
         "",
-        "`effects.csv`/`.parquet` (one row per outcome and policy), `outcomes.csv` (each run), "
+        "`effects.csv`/`.parquet` (one row per view, outcome and policy), `outcomes.csv` "
+        "(each run), "
         "`outcomes_summary.csv` (per scenario), `timeseries.csv` (by year), `scenarios/` "
         "(resolved inputs), `manifest.json`.",
         "",
