@@ -76,16 +76,19 @@ def check_matches(scenario: Scenario, params: Sequence[str], path: Path) -> None
     """Every posterior column must name a number of the scenario (whatever columns it holds).
 
     Raises:
-        InputError: naming the file and the first column the scenario does not have.
+        ScenarioError: naming the file and the first column the scenario does not have.
     """
     data = scenario.model_dump(mode="json", by_alias=True)
+    hint = "the posterior does not match this model (recalibrate, or --fixed-parameters)"
     for name in params:
         value = _value_at(data, name)
+        if value is None:
+            raise ScenarioError(
+                path, name, f"unknown key in scenario {scenario.meta.name!r}: {hint}"
+            )
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(
-                f"{path}: {name}: not a numeric parameter of scenario {scenario.meta.name!r}; "
-                "the posterior does not match this model (recalibrate, or compare with "
-                "--fixed-parameters)"
+            raise ScenarioError(
+                path, name, f"not a numeric parameter of scenario {scenario.meta.name!r}: {hint}"
             )
 
 
