@@ -66,7 +66,7 @@ def compare_policies(
 
     Replicate *k* of every scenario runs under the same random streams (common random
     numbers), so the effect is the mean paired difference ``policy_k - base_k``, with a 95%
-    BCa bootstrap interval over replicates, as ``flightsim compare`` computes it.
+    bootstrap-t interval over replicates, as ``flightsim compare --fixed-parameters`` computes it.
 
     Args:
         base: the scenario to compare against (e.g. the baseline).

@@ -16,9 +16,10 @@ from sim.compare.engine import (
     parse_horizon,
     run_comparison,
 )
-from sim.compare.report import fmt
+from sim.compare.report import _headline, fmt
 from sim.compare.stats import bca_interval, paired_effect
 from sim.errors import CompareError
+from sim.runs.posterior import posterior_tasks
 from sim.runs.replicates import Task
 from sim.scenario.load import load_scenario
 
@@ -95,15 +96,20 @@ def test_effects_table_is_identical_on_rerun_and_depends_on_the_seed():
     pd.testing.assert_frame_equal(a, b)
     c = effects_table(outcomes, "b", ["p"], 8)
     assert not np.allclose(a["low"], c["low"])
-    assert list(a.columns[:7]) == [
+    assert list(a.columns[:11]) == [
+        "parameters",
         "outcome",
         "policy",
         "estimate",
         "low",
         "high",
+        "relative",
+        "relative_low",
+        "relative_high",
         "p_better",
         "replicates",
     ]
+    assert (a["parameters"] == "fixed").all()
     assert (a["replicates"] == 6).all() and len(a) == len(OUTCOMES)
 
 
@@ -150,7 +156,8 @@ def test_self_comparison_gives_zero_effect_with_zero_width(tmp_path):
     argv = ["compare", str(base), str(base), "--out", str(out), "--jobs", "1", "--quiet"]
     assert main(argv) == 0
     effects = pd.read_csv(out / "effects.csv")
-    assert len(effects) == len(OUTCOMES) and set(effects["policy"]) == {"tiny-2"}
+    assert len(effects) == 2 * len(OUTCOMES) and set(effects["policy"]) == {"tiny-2"}
+    assert set(effects["parameters"]) == {"posterior", "fixed"}  # the posterior by default
     assert (effects[["estimate", "low", "high"]] == 0).all().all()
     assert (effects["p_better"] == 0.5).all() and (effects["replicates"] == 3).all()
     assert (out / "effects.parquet").exists() and (out / "outcomes_summary.csv").exists()
@@ -158,6 +165,7 @@ def test_self_comparison_gives_zero_effect_with_zero_width(tmp_path):
         assert (out / "plots" / f"{png}.png").stat().st_size > 10_000
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["horizon"] == ["2005-01", "2016-12"]
+    assert manifest["views"] == ["posterior", "fixed"] and manifest["runs"] == 4 * 3
     assert manifest["narrowing"]["all_policies"] is None
     report = (out / "report.md").read_text()
     assert "no difference" in report and "plots/forest.png" in report
@@ -233,3 +241,76 @@ def test_report_numbers_read_plainly():
     assert fmt(-0.6, "officials", True) == "-0.6" and fmt(1234.4, "officials", True) == "+1,234"
     assert fmt(-0.146, "share", True) == "-14.6 pp" and fmt(0.968, "share") == "96.8%"
     assert fmt(2.48e9, "US$", True) == "+2.48 bn" and fmt(-1.5e6, "US$", True) == "-1.5 m"
+
+
+# ------------------------------------------------------------------ parameter uncertainty
+def _posterior(tmp_path, columns: dict) -> str:
+    path = tmp_path / "posterior.parquet"
+    pd.DataFrame({**columns, "weight": [1.0] * len(next(iter(columns.values())))}).to_parquet(path)
+    return str(path)
+
+
+def test_fixed_parameters_flag_runs_the_chance_only_view(tmp_path):
+    base = write_scenario(tmp_path, "tiny", {"meta": {"name": "tiny"}, **TINY})
+    out = tmp_path / "out"
+    argv = ["compare", str(base), str(base), "--out", str(out), "--jobs", "1", "--quiet",
+            "--fixed-parameters"]  # fmt: skip
+    assert main(argv) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["views"] == ["fixed"] and manifest["runs"] == 2 * 3
+    assert set(pd.read_csv(out / "effects.csv")["parameters"]) == {"fixed"}
+
+
+def test_posterior_draws_are_paired_and_differ_between_replicates(tmp_path):
+    """Replicate k of base and policy carry the same draw; draws vary across replicates."""
+    path = _posterior(tmp_path, {"world.decision.flee_constant": [-3.0, -2.5, -2.0, -1.5]})
+    base = write_scenario(tmp_path, "tiny", {"meta": {"name": "tiny"}, **TINY})
+    policy = _policy(tmp_path, "treaties", base, _treaties("2010-01"))
+    scenarios = [load_scenario(base), load_scenario(policy)]
+    tasks = build_tasks(scenarios, 6, 11, lambda s: posterior_tasks(s, path, 6, 11))
+    assert [t.params for t in tasks[0]] == [t.params for t in tasks[1]]
+    assert len({t.params["world.decision.flee_constant"] for t in tasks[0]}) > 1
+    assert (
+        tasks[1][0].scenario.world.decision.flee_constant
+        == tasks[0][0].params["world.decision.flee_constant"]
+    )
+
+
+def test_missing_default_posterior_says_how_to_go_on(tmp_path, capsys, monkeypatch):
+    base = write_scenario(tmp_path, "tiny", TINY)
+    monkeypatch.chdir(tmp_path)  # no calibration/posterior.parquet here
+    err = _bad(tmp_path, capsys, ["compare", str(base), str(base)])
+    assert "calibration/posterior.parquet" in err and "--fixed-parameters" in err
+
+
+def test_posterior_that_does_not_match_the_scenario_is_bad_input(tmp_path, capsys):
+    base = write_scenario(tmp_path, "tiny", TINY)
+    path = _posterior(tmp_path, {"world.decision.no_such_parameter": [1.0]})
+    err = _bad(tmp_path, capsys, ["compare", str(base), str(base), "--posterior", path])
+    assert "world.decision.no_such_parameter" in err and "does not match" in err
+
+
+def test_policy_changing_a_drawn_parameter_is_bad_input(tmp_path, capsys):
+    base = write_scenario(tmp_path, "tiny", TINY)
+    policy = _policy(tmp_path, "bolder", base, {"world": {"decision": {"flee_constant": -1.0}}})
+    path = _posterior(tmp_path, {"world.decision.flee_constant": [-2.0]})
+    err = _bad(tmp_path, capsys, ["compare", str(base), str(policy), "--posterior", path])
+    assert "bolder.yaml" in err and "world.decision.flee_constant" in err
+
+
+def test_headline_shows_both_views_and_marks_verdicts_that_differ():
+    def row(view, outcome, low, high):
+        return {"parameters": view, "outcome": outcome, "policy": "p", "estimate": (low + high) / 2,
+                "low": low, "high": high, "relative": -0.1, "relative_low": -0.2,
+                "relative_high": 0.0, "p_better": 0.7, "base_mean": 100.0, "policy_mean": 90.0,
+                "direction": -1}  # fmt: skip
+
+    effects = pd.DataFrame([
+        row("posterior", "stock_abroad", -20, 5), row("fixed", "stock_abroad", -15, -5),
+        row("posterior", "fled_abroad", -9, -1), row("fixed", "fled_abroad", -8, -2),
+    ])  # fmt: skip
+    lines = _headline(effects, "p", ["posterior", "fixed"])
+    assert "posterior parameters" in lines[0] and "fixed parameters" in lines[0]
+    stock = next(line for line in lines if line.startswith("| Fugitives still abroad"))
+    assert "**DIFFER**" in stock and "no clear difference" in stock and "better" in stock
+    assert sum("**DIFFER**" in line for line in lines) == 1

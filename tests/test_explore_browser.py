@@ -197,7 +197,7 @@ def test_page_effect_matches_flightsim_compare(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "sim", "compare", BASELINE, str(exported), "--set",
          "run.scale=100", "--replicates", "4", "--seed", str(SEED), "--out", str(out),
-         "--quiet"],
+         "--quiet", "--fixed-parameters"],  # the page's default: the scenarios' parameters
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     steps = load_scenario(exported).policy.pursuit

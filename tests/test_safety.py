@@ -167,7 +167,8 @@ def test_compare_default_folder_and_force(tmp_path, capsys, monkeypatch):
     body = {"meta": {"name": "stricter"}, "policy": stricter}
     policy = write_scenario(tmp_path, "pol", body, extends=base)
     monkeypatch.chdir(tmp_path)
-    argv = ["compare", str(base), str(policy), "--jobs", "1", "--quiet"]
+    # no calibration/posterior.parquet in tmp_path: the chance-only comparison
+    argv = ["compare", str(base), str(policy), "--jobs", "1", "--quiet", "--fixed-parameters"]
     assert main(argv) == 0
     out = tmp_path / "results" / "compare-stricter"
     assert folder_kind(out) == "compare"

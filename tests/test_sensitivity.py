@@ -75,9 +75,19 @@ def test_shipped_sweeps_validate_and_their_points_are_valid_scenarios(path):
     assert loaded.sweep.method in ("sobol", "morris")
     assert all(p.source for p in loaded.sweep.parameters)
     plan = plan_from_sweep(load_sweep(path, sample_size=4))
+    adapters = (
+        [plan.model.policy, plan.model.reference] if loaded.sweep.effect else [plan.model.adapter]
+    )
     for i in range(0, plan.n_samples, max(plan.n_samples // 5, 1)):
-        scenario = plan.model.adapter.scenario(plan.values(i))
-        assert scenario.run.event_log is False
+        values = {k: v for k, v in plan.values(i).items() if k != "dummy"}
+        for adapter in adapters:
+            shared = (
+                adapter is not plan.model.adapter
+                if not loaded.sweep.effect
+                else (adapter is plan.model.reference)
+            )
+            mine = {k: v for k, v in values.items() if not (shared and k.startswith("policy."))}
+            assert adapter.scenario(mine).run.event_log is False
 
 
 BASE = {
@@ -288,8 +298,12 @@ def test_ishigami_sobol_indices_are_recovered(tmp_path, client):
             assert row["conf"] < 0.1
     assert set(table["sample"]) == {"full", "half"}
     conv = pd.read_csv(out / "convergence.csv")
-    assert len(conv) == 6
-    assert info["seed"] == 11 and info["n_runs"] == 1024 * 5
+    assert len(conv) == 8  # S1 and ST of x1, x2, x3 and the dummy
+    assert info["seed"] == 11 and info["n_runs"] == 1024 * 6  # D + 2 runs per point, D = 4
+    dummy = full.loc[("ST", "dummy")]
+    assert abs(dummy["value"]) < 0.02 and dummy["low"] <= 0  # the noise floor is near zero
+    above = full.xs("ST", level="index")["above_dummy"]
+    assert above[["x1", "x2", "x3"]].all()  # x3 acts only through interactions: ST 0.24
     for f in ("report.md", "manifest.json", "plots/y.png", "plots/convergence.png"):
         assert (out / f).exists(), f
     report = (out / "report.md").read_text()
@@ -320,7 +334,7 @@ def test_morris_and_fast_rank_ishigami_inputs(tmp_path, client):
     assert sigma["conf"].notna().all() and (sigma["conf"] > 0).all()
     out = tmp_path / "fast"
     plan = run_plan(ishigami_sweep(tmp_path, method="fast", sample_size=512), out, client)
-    assert plan.n_runs == 512 * 3 + 256 * 3
+    assert plan.n_runs == 512 * 4 + 256 * 4  # three inputs and the dummy
     t = indices(plan, collect_outputs(out, plan))
     s1 = t[(t["index"] == "S1") & (t["sample"] == "full")].set_index("parameter")["value"]
     for name, truth in ISHIGAMI_S1.items():

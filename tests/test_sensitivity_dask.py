@@ -28,7 +28,7 @@ from sim.sensitivity.engine import chunk_files, finished_runs
 
 BIN = Path(sys.executable).parent
 N, REPLICATES = 128, 2
-RUNS = N * 5 * REPLICATES
+RUNS = N * 6 * REPLICATES  # Sobol': D + 2 runs per point, D = 3 inputs and the dummy
 
 
 def write_sweep(folder: Path) -> Path:

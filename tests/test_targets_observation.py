@@ -85,7 +85,7 @@ def test_committed_file_maps_every_section_4_figure():
     assert by_id["W2"].metrics == by_id["W3"].metrics
     names = set(spec.parameters)
     assert {p.parameter for p in spec.observation} <= names
-    assert all(p.parameter.startswith("world.") for p in spec.priors)
+    assert all(p.parameter.startswith(("world.", "policy.")) for p in spec.priors)
     assert all(0 < p.low < p.high <= 1 for p in spec.observation)
 
 

@@ -236,7 +236,7 @@ def write_outputs(
         # the last target (the same as runs stopped there), the forecast the years after it
         draws = spec.settings.predictive_draws
         tasks = posterior_tasks(
-            forecast_scenario(spec, scale), tmp / "posterior.parquet", draws, seed
+            forecast_scenario(spec, scale), tmp / "posterior.parquet", draws, seed, levers=True
         )
         drawn = posterior_draws(tmp / "posterior.parquet", draws, seed)
         shares = [split_parameters(values)[1] for _, values in drawn]

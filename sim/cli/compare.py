@@ -12,12 +12,18 @@ from sim.scenario.limits import check_replicates
 from sim.scenario.load import load_scenario
 from sim.scenario.overrides import parse_sets
 
-DESCRIPTION = """\
+DEFAULT_POSTERIOR = "calibration/posterior.parquet"
+
+DESCRIPTION = f"""\
 Run a base scenario and one or more policies with the same replicate keys (common random
 numbers) and report, for each outcome and policy, the mean paired difference against the base
-with a 95% bootstrap interval, the share of futures in which the policy is better, and the
-number of replicates. Writes effects, per-scenario tables, fan charts, a forest plot and
-report.md to results/compare-<first policy's meta.name>/ (with -and-<N>-more when more than
+and the relative change, each with a 95% bootstrap-t interval, the share of futures in which
+the policy is better, and the number of replicates. By default each replicate draws its
+parameters from the calibration posterior ({DEFAULT_POSTERIOR}, the same draw for replicate k
+of every scenario) and the same replicates also run with the scenarios' fixed parameters; the
+report shows both intervals and marks where their verdicts differ. --fixed-parameters runs the
+fixed view only (chance only). Writes effects, per-scenario tables, fan charts, a forest plot
+and report.md to results/compare-<first policy's meta.name>/ (with -and-<N>-more when more than
 one policy is given), or exactly --out.
 """
 
@@ -38,9 +44,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="months outcomes are measured over, e.g. 2015-01:2030-12 "
         "(default: from the first month any policy differs from the base to the run's end)",
     )
-    p.add_argument(
+    views = p.add_mutually_exclusive_group()
+    views.add_argument(
         "--posterior",
-        help="posterior.parquet: replicate k of every scenario uses the same parameter draw",
+        default=DEFAULT_POSTERIOR,
+        help="posterior table to draw each replicate's parameters from; replicate k of every "
+        f"scenario uses the same draw (default: {DEFAULT_POSTERIOR})",
+    )
+    views.add_argument(
+        "--fixed-parameters",
+        action="store_true",
+        help="keep the scenarios' own parameters (randomness across futures only; no posterior)",
     )
     p.set_defaults(func=cmd_compare)
 
@@ -58,10 +72,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     default = RESULTS_ROOT / default_name(labels_of(scenarios))
     out = check_out_folder(args.out or default, "compare", args.force)
     posterior = None
-    if args.posterior:
+    if not args.fixed_parameters:
         path = Path(args.posterior)
         if not path.is_file():
-            raise InputError(f"{path}: --posterior: file not found")
+            raise InputError(
+                f"{path}: --posterior: file not found (comparisons draw parameters from the "
+                "calibration posterior by default; give --posterior FILE, or --fixed-parameters "
+                "for a chance-only comparison)"
+            )
 
         def posterior(scenario):
             return posterior_tasks(scenario, path, args.replicates, args.seed)
@@ -77,6 +95,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             executor=executor,
             horizon=args.horizon,
             posterior=posterior,
+            fixed=True,
             show_progress=not args.quiet,
             extra_manifest={**marker("compare"), **({"overrides": sets} if sets else {})},
         )

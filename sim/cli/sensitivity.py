@@ -6,6 +6,10 @@ the indices, plots, report and manifest. Rerunning into the same folder, or ``--
 completes an interrupted sweep. One driver at a time: the folder is locked
 (:class:`sim.files.FolderLock`) while a sweep writes into it. Bad input exits with status 2; a
 sweep whose runs failed exits with status 1 after naming the runs to look at.
+
+``flightsim sensitivity prim RESULTS --goal "OUTPUT >= X"`` runs scenario discovery (PRIM,
+:mod:`sim.sensitivity.discovery`) over a finished sweep folder; ``--goal`` given with a sweep
+file does the same once the sweep is analysed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.cli.common import positive_int
-from sim.errors import EXIT_INCOMPLETE
+from sim.errors import EXIT_INCOMPLETE, InputError
 from sim.files import FolderLock, check_place
 from sim.runs.cluster import check_address
 
@@ -33,9 +37,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sensitivity",
         help="run a sensitivity sweep (Sobol', Morris, eFAST) on Dask and analyse it",
         description="Run a sweep file's runs on a Dask cluster, streaming results to --out, "
-        "then write indices, convergence check, plots and report.md.",
+        "then write indices, convergence check, plots and report.md. "
+        "`flightsim sensitivity prim RESULTS --goal 'OUTPUT >= X'` finds, by PRIM, the box of "
+        "sampled conditions under which a finished sweep's output meets the goal.",
     )
-    p.add_argument("sweep", help="sweep YAML file (scenarios/sweeps/*.yaml)")
+    p.add_argument(
+        "sweep", help="sweep YAML file (scenarios/sweeps/*.yaml), or `prim` for discovery"
+    )
+    p.add_argument("results", nargs="?", help="with `prim`: a finished sweep folder")
+    p.add_argument(
+        "--goal",
+        help="scenario discovery: 'OUTPUT >= NUMBER' (or >, <=, <) over the sweep's outputs, "
+        "e.g. 'returned_2026_2035 >= 0.10'; writes prim-<goal>/ (box, trajectory, plots)",
+    )
+    p.add_argument(
+        "--min-density",
+        type=float,
+        default=0.8,
+        help="PRIM: choose the box with the highest coverage whose density reaches this "
+        "(default 0.8; else the densest)",
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://HOST:PORT)")
     where.add_argument(
@@ -75,6 +96,12 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.sensitivity.engine import plan_from_sweep, prepare_folder
     from sim.sensitivity.sweep import load_sweep
 
+    if args.sweep == "prim":
+        if not args.results or not args.goal:
+            raise InputError("usage: flightsim sensitivity prim RESULTS --goal 'OUTPUT >= X'")
+        return _prim(Path(args.results), args.goal, args.min_density, args.out)
+    if args.results:
+        raise InputError(f"{args.results}: a second argument is only taken after `prim`")
     loaded = load_sweep(args.sweep, sample_size=args.sample_size)
     if args.scheduler:
         check_address(args.scheduler)
@@ -155,6 +182,44 @@ def _sweep(args: argparse.Namespace, out: Path, plan: Plan) -> int:
         else (f"NOT converged; try --sample-size {summary['recommended_sample_size']}")
     )
     print(f"wrote {out} ({verdict})")
+    if args.goal:
+        return _prim(out, args.goal, args.min_density, None)
+    return 0
+
+
+def _prim(folder: Path, goal_text: str, min_density: float, out: str | None) -> int:
+    """Scenario discovery over a finished sweep folder; the PRIM folder's path is printed."""
+    try:
+        # imported when the command runs: prim is an optional extra, matplotlib is slow
+        from sim.sensitivity.discovery import (
+            check_destination,
+            discover,
+            parse_goal,
+            slug,
+            sweep_points,
+            write_discovery,
+        )
+    except ModuleNotFoundError as exc:
+        if exc.name != "prim":
+            raise
+        raise InputError(
+            "scenario discovery needs the prim package: pip install 'flightsim[discovery]' "
+            "(or pip install 'prim>=1.0,<1.1')"
+        ) from None
+
+    if not 0 < min_density <= 1:
+        raise InputError(f"--min-density: expected a share in (0, 1], got {min_density}")
+    X, Y, _ = sweep_points(folder)
+    goal = parse_goal(goal_text, list(Y.columns))
+    dest = Path(out) if out else folder / slug(goal)
+    check_destination(dest)
+    found = discover(X, Y[goal.output].to_numpy(), goal, min_density=min_density)
+    write_discovery(found, folder, dest, {"min_density": min_density})
+    s = found.stats
+    print(
+        f"wrote {dest} (box: coverage {s['coverage']:.0%}, density {s['density']:.0%}, "
+        f"mass {s['mass']:.0%}, {s['restricted']} restricted parameter(s))"
+    )
     return 0
 
 

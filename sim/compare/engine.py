@@ -3,12 +3,17 @@
 Every scenario runs the same replicate keys ``(seed, k)``, so replicate *k* of each scenario
 shares its random streams (common random numbers): the runs differ only through what the policy
 changes. The effect of a policy on an outcome is the mean over replicates of the paired
-difference ``policy_k - base_k``; its 95% interval is a BCa bootstrap over replicates (Efron
-1987) drawn from a named stream of the comparison seed, so reruns are identical (the statistics
-are in :mod:`sim.compare.stats`). A difference with no variance gives a zero-width interval
-exactly. The payoff of pairing is measured on the same runs by an unpaired (two-sample)
-bootstrap, both with the percentile method. This module runs a comparison and builds its tables;
-:mod:`sim.compare.report` and :mod:`sim.compare.plots` present them.
+difference ``policy_k - base_k``; its 95% interval is a studentized (bootstrap-t) bootstrap over
+replicates drawn from a named stream of the comparison seed, so reruns are identical (the
+statistics are in :mod:`sim.compare.stats`), and the relative change (policy mean / base mean
+- 1) is given beside it. A difference with no variance gives a zero-width interval exactly.
+
+A comparison has one or two *views* of the same question: ``posterior`` (each replicate draws
+its parameters from a calibration posterior, the same draw for replicate *k* of every scenario,
+so intervals carry parameter uncertainty) and ``fixed`` (the scenarios' own parameters: chance
+only). Both run in one pool; effects are computed per view (column ``parameters``). This module
+runs a comparison and builds its tables; :mod:`sim.compare.report` and :mod:`sim.compare.plots`
+present them.
 """
 
 from __future__ import annotations
@@ -26,11 +31,19 @@ import pandas as pd
 
 from sim.compare.plots import plot_comparison
 from sim.compare.report import report_markdown
-from sim.compare.stats import RESAMPLES, narrowing, paired_effect, resample_indices
+from sim.compare.stats import (
+    FIXED,
+    POSTERIOR,
+    RESAMPLES,
+    narrowing,
+    paired_effect,
+    resample_indices,
+)
 from sim.core.levers import compile_levers, compile_treaties
 from sim.core.metrics import BY_NAME, period_value, yearly
 from sim.errors import CompareError
 from sim.runs.folders import atomic_folder, manifest, write_table
+from sim.runs.posterior import check_posterior_paths
 from sim.runs.replicates import (
     RunResult,
     Task,
@@ -44,7 +57,10 @@ from sim.scenario.schema import Scenario
 from sim.world.countries import load_countries
 from sim.world.dates import iso_month, month_of
 
-INTERVAL_METHOD = "BCa bootstrap over replicates (paired differences), 4000 resamples"
+INTERVAL_METHOD = (
+    "studentized (bootstrap-t) bootstrap over replicates (paired differences; relative change "
+    "on the log scale), 4000 resamples"
+)
 
 OUTCOMES: tuple[str, ...] = (
     "fled_abroad",
@@ -162,11 +178,33 @@ def effects_table(
     seed: int,
     resamples: int = RESAMPLES,
 ) -> pd.DataFrame:
-    """Tidy effects: outcome, policy, estimate, low, high, p_better, replicates, and more.
+    """Tidy effects: parameters, outcome, policy, estimate, low, high, relative, p_better, ...
 
+    With a ``parameters`` column in ``outcomes`` (the views, :data:`FIXED`, :data:`POSTERIOR`)
+    each view is analysed on its own runs; without one, every run is taken as :data:`FIXED`.
     Replicates are paired by number; each (policy, outcome) draws its bootstrap indices from its
-    own named stream of ``seed``, so the table is identical on every rerun.
+    own named stream of ``seed`` (the same in both views), so the table is identical on every
+    rerun.
     """
+    if "parameters" not in outcomes.columns:
+        outcomes = outcomes.assign(parameters=FIXED)
+    views = list(dict.fromkeys(outcomes["parameters"]))
+    tables = [
+        _view_effects(
+            outcomes[outcomes["parameters"] == v], base, policies, seed, resamples
+        ).assign(parameters=v)
+        for v in views
+    ]
+    df = pd.concat(tables, ignore_index=True)
+    cols = ["parameters", "outcome", "policy", "estimate", "low", "high", "relative",
+            "relative_low", "relative_high", "p_better", "replicates"]  # fmt: skip
+    return df[cols + [c for c in df.columns if c not in cols]]
+
+
+def _view_effects(
+    outcomes: pd.DataFrame, base: str, policies: Sequence[str], seed: int, resamples: int
+) -> pd.DataFrame:
+    """Effects of one view's runs (see :func:`effects_table`)."""
     wide = outcomes.pivot_table(
         index=["scenario", "replicate"], columns="outcome", values="value", sort=False
     )
@@ -187,9 +225,7 @@ def effects_table(
             )  # fmt: skip
             rows.append({"outcome": name, "policy": policy, **stats, "replicates": n,
                          "direction": o.direction, "unit": o.unit})  # fmt: skip
-    cols = ["outcome", "policy", "estimate", "low", "high", "p_better", "replicates"]
-    df = pd.DataFrame(rows)
-    return df[cols + [c for c in df.columns if c not in cols]]
+    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------------------- running
@@ -239,10 +275,14 @@ def default_name(labels: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A comparison's runs and paired effects, before anything is written."""
+    """A comparison's runs and paired effects, before anything is written.
+
+    ``run_labels`` and ``run_views`` give each result's scenario label and view.
+    """
 
     labels: list[str]
     run_labels: list[str]
+    run_views: list[str]
     results: list[RunResult]
     outcomes: pd.DataFrame
     effects: pd.DataFrame
@@ -251,6 +291,7 @@ class Comparison:
     seed: int
     replicates: int
     jobs: int
+    views: list[str]
 
 
 def compute_comparison(
@@ -263,6 +304,7 @@ def compute_comparison(
     horizon: str | None = None,
     posterior: Callable[[Scenario], list[Task]] | None = None,
     show_progress: bool = True,
+    fixed: bool = False,
 ) -> Comparison:
     """Run a base (first) and its policies in one pool and compute the paired effects.
 
@@ -272,11 +314,15 @@ def compute_comparison(
         replicates, seed: default to the base's ``run.replicates`` and ``run.seed``.
         jobs, executor: as for :func:`sim.runs.runner.execute`.
         horizon: ``START:END`` ISO months; default from the first month any policy differs.
-        posterior: optional function giving a scenario's tasks with drawn parameters.
+        posterior: optional function giving a scenario's tasks with drawn parameters (the
+            ``posterior`` view).
         show_progress: draw a progress bar.
+        fixed: with a posterior, also run the ``fixed`` view (the scenarios' own parameters;
+            ``flightsim compare`` does so by default).
 
     Raises:
-        CompareError: no policy, incompatible scenarios, a bad horizon, fewer than 2 replicates.
+        CompareError: no policy, incompatible scenarios, a bad horizon, fewer than 2 replicates,
+            a policy that changes a parameter the posterior draws.
     """
     base, policies = scenarios[0], list(scenarios[1:])
     if not policies:
@@ -287,27 +333,41 @@ def compute_comparison(
         (start, end), why = default_horizon(base, policies)
     else:
         (start, end), why = parse_horizon(horizon, base), "given with --horizon"
-    per_scenario = build_tasks(scenarios, n, root, posterior)
-    if len(per_scenario[0]) < 2:
+    views: dict[str, list[list[Task]]] = {}
+    if posterior is not None:
+        views[POSTERIOR] = build_tasks(scenarios, n, root, posterior)
+        check_posterior_paths(scenarios, files, views[POSTERIOR][0])
+    if posterior is None or fixed:
+        views[FIXED] = build_tasks(scenarios, n, root)
+    first = next(iter(views.values()))
+    if len(first[0]) < 2:
         raise CompareError("--replicates: a comparison needs at least 2 replicates for intervals")
-    flat = [t for tasks in per_scenario for t in tasks]
+    labels = labels_of(scenarios)
+    flat, run_labels, run_views = [], [], []
+    for view, per_scenario in views.items():
+        for label, tasks in zip(labels, per_scenario, strict=True):
+            flat += tasks
+            run_labels += [label] * len(tasks)
+            run_views += [view] * len(tasks)
     jobs = default_jobs() if jobs is None else jobs
     results = execute(flat, jobs, executor, label="compare", show_progress=show_progress)
-    labels = labels_of(scenarios)
-    run_labels = [lab for lab, tasks in zip(labels, per_scenario, strict=True) for _ in tasks]
     outcomes = outcome_table(results, run_labels, start, end)
+    per_run = len(OUTCOMES)
+    outcomes.insert(0, "parameters", np.repeat(run_views, per_run))
     effects = effects_table(outcomes, labels[0], labels[1:], root)
     return Comparison(
         labels=labels,
         run_labels=run_labels,
+        run_views=run_views,
         results=results,
         outcomes=outcomes,
         effects=effects,
         horizon=(start, end),
         horizon_rule=why,
         seed=root,
-        replicates=len(per_scenario[0]),
+        replicates=len(first[0]),
         jobs=jobs,
+        views=list(views),
     )
 
 
@@ -323,6 +383,7 @@ def run_comparison(
     posterior: Callable[[Scenario], list[Task]] | None = None,
     show_progress: bool = True,
     extra_manifest: dict | None = None,
+    fixed: bool = False,
 ) -> Path:
     """Run a comparison (:func:`compute_comparison`) and write its folder.
 
@@ -336,10 +397,14 @@ def run_comparison(
     """
     began = time.perf_counter()
     c = compute_comparison(
-        scenarios, files, replicates, seed, jobs, executor, horizon, posterior, show_progress
-    )
+        scenarios, files, replicates, seed, jobs, executor, horizon, posterior, show_progress,
+        fixed,
+    )  # fmt: skip
     monthly = pd.concat(
-        [r.monthly.assign(scenario=lab) for r, lab in zip(c.results, c.run_labels, strict=True)],
+        [
+            r.monthly.assign(scenario=lab, parameters=view)
+            for r, lab, view in zip(c.results, c.run_labels, c.run_views, strict=True)
+        ],
         ignore_index=True,
     )
     info = {
@@ -348,8 +413,16 @@ def run_comparison(
         "horizon": list(c.horizon),
         "horizon_rule": c.horizon_rule,
         "interval_method": INTERVAL_METHOD,
+        "views": c.views,
+        "parameters": (
+            "drawn per replicate from the posterior (same draw for replicate k of every "
+            "scenario)"
+            + ("; the fixed view uses the scenarios' own values" if FIXED in c.views else "")
+            if POSTERIOR in c.views
+            else "fixed: the scenarios' own values (chance only)"
+        ),
         "p_better": "share of replicate pairs in which the policy is better (ties count half)",
-        "narrowing": narrowing(c.effects),
+        "narrowing": narrowing(c.effects[c.effects["parameters"] == c.views[0]]),
         "jobs": c.jobs,
         "runs": len(c.results),
         "run_wall_seconds_total": round(sum(r.wall_seconds for r in c.results), 3),
@@ -363,7 +436,7 @@ def run_comparison(
         c.labels,
         c.outcomes,
         c.effects,
-        yearly(monthly),
+        yearly(monthly, keys=("parameters", "scenario", "replicate", "seed")),
         info,
         began,
     )
@@ -382,7 +455,7 @@ def write_comparison(
 ) -> Path:
     """Write the comparison folder atomically: tables, resolved scenarios, figures, report."""
     summary = (
-        outcomes.groupby(["scenario", "outcome"], sort=False)["value"]
+        outcomes.groupby(["parameters", "scenario", "outcome"], sort=False)["value"]
         .describe(percentiles=[0.05, 0.5, 0.95])
         .reset_index()
         .rename(columns={"5%": "p5", "50%": "median", "95%": "p95", "count": "replicates"})
@@ -397,7 +470,12 @@ def write_comparison(
             text = scenario_to_yaml(scenario)
             (tmp / "scenarios" / f"{label}.yaml").write_text(text, encoding="utf-8")
         (tmp / "plots").mkdir()
-        plot_comparison(timeseries, effects, labels, info["horizon"], tmp / "plots")
+        main = info["views"][0]
+        plot_comparison(
+            timeseries[timeseries["parameters"] == main],
+            effects[effects["parameters"] == main],
+            labels, info["horizon"], tmp / "plots",
+        )  # fmt: skip
         info = manifest(
             scenarios[0], wall_seconds=time.perf_counter() - began,
             scenarios={lab: str(f) for lab, f in zip(labels, files, strict=True)}, **info,

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from sim.compare.stats import verdict
+from sim.compare.stats import FIXED, POSTERIOR, verdict
 from sim.core.metrics import BY_NAME
 from sim.scenario.schema import Scenario
+
+ENOUGH = 20
+"""Replicates at which the bootstrap-t interval's coverage was measured to hold (docs)."""
 
 
 def fmt(value: float, unit: str, signed: bool = False) -> str:
@@ -28,25 +32,55 @@ def fmt(value: float, unit: str, signed: bool = False) -> str:
     return ("+" if signed and value > 0 else "") + text + suffix
 
 
-def _headline(effects: pd.DataFrame, policy: str) -> list[str]:
-    lines = [
-        "| outcome | base | policy | change (95% interval) | better in | verdict |",
-        "| --- | ---: | ---: | --- | ---: | --- |",
-    ]
-    for _, row in effects[effects["policy"] == policy].iterrows():
-        o = BY_NAME[row["outcome"]]
-        change = (f"{fmt(row['estimate'], o.unit, True)} ({fmt(row['low'], o.unit, True)} to "
-                  f"{fmt(row['high'], o.unit, True)})")  # fmt: skip
-        better = f"{round(row['p_better'] * 100):d}% of futures"
-        lines.append(
-            f"| {o.label} | {fmt(row['base_mean'], o.unit)} | {fmt(row['policy_mean'], o.unit)} "
-            f"| {change} | {better} | **{verdict(row)}** |"
-        )
+def _interval(row: Mapping[str, Any], unit: str) -> str:
+    return (f"{fmt(row['estimate'], unit, True)} ({fmt(row['low'], unit, True)} to "
+            f"{fmt(row['high'], unit, True)})")  # fmt: skip
+
+
+def _pct(share: float) -> str:
+    """A relative change in %, signed; one decimal below 10%, none for exact zero."""
+    value = 100 * share
+    text = f"{value:+.1f}" if abs(value) < 10 else f"{value:+.0f}"
+    return "0%" if float(text) == 0 else f"{text}%"
+
+
+def _relative(row: Mapping[str, Any]) -> str:
+    """The relative change (policy mean / base mean - 1) in %, with its interval."""
+    if not np.isfinite(row["relative"]):
+        return "n/a"
+    return f"{_pct(row['relative'])} ({_pct(row['relative_low'])} to {_pct(row['relative_high'])})"
+
+
+def _headline(effects: pd.DataFrame, policy: str, views: Sequence[str]) -> list[str]:
+    """One row per outcome: each view's change and verdict, marked where the verdicts differ."""
+    mine = effects[effects["policy"] == policy]
+    by_view = {v: mine[mine["parameters"] == v].set_index("outcome") for v in views}
+    main = by_view[views[0]]
+    names = {POSTERIOR: "posterior parameters", FIXED: "fixed parameters"}
+    head = "| outcome | base | policy | "
+    head += " | ".join(f"change, {names[v]} (95% interval) | verdict" for v in views)
+    head += f" | relative change, {names[views[0]]} | better in |"
+    if len(views) > 1:
+        head += " verdicts |"
+    lines = [head, "| --- | ---: | ---: | " + "--- | --- | " * len(views) + "--- | ---: |"
+             + (" --- |" if len(views) > 1 else "")]  # fmt: skip
+    for outcome, row in main.iterrows():
+        o = BY_NAME[str(outcome)]
+        cells = [o.label, fmt(row["base_mean"], o.unit), fmt(row["policy_mean"], o.unit)]
+        words = []
+        for v in views:
+            r = by_view[v].loc[outcome]
+            words.append(verdict(r))
+            cells += [_interval(r, o.unit), f"**{words[-1]}**"]
+        cells += [_relative(row), f"{round(row['p_better'] * 100):d}% of futures"]
+        if len(views) > 1:
+            cells.append("**DIFFER**" if len(set(words)) > 1 else "agree")
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
 def _clear(effects: pd.DataFrame, policy: str) -> list[str]:
-    """One plain sentence per outcome the policy clearly changed."""
+    """One plain sentence per outcome the policy clearly changed (in the main view)."""
     out = []
     for _, row in effects[effects["policy"] == policy].iterrows():
         word = verdict(row)
@@ -55,11 +89,31 @@ def _clear(effects: pd.DataFrame, policy: str) -> list[str]:
             out.append(
                 f"- {o.label}: {fmt(row['estimate'], o.unit, True)} "
                 f"(95% interval {fmt(row['low'], o.unit, True)} to "
-                f"{fmt(row['high'], o.unit, True)}), **{word}**."
+                f"{fmt(row['high'], o.unit, True)}; relative change {_relative(row)}), "
+                f"**{word}**."
             )
     if not out:
         return ["No outcome changed clearly: every interval includes zero."]
     return ["Clear differences (the whole 95% interval on one side of zero):", "", *out]
+
+
+def _flips(effects: pd.DataFrame, policy: str, views: Sequence[str]) -> list[str]:
+    """A sentence on how many verdicts the parameter uncertainty changes."""
+    if len(views) < 2:
+        return []
+    mine = effects[effects["policy"] == policy]
+    a = mine[mine["parameters"] == views[0]].set_index("outcome")
+    b = mine[mine["parameters"] == views[1]].set_index("outcome")
+    flipped = [o for o in a.index if verdict(a.loc[o]) != verdict(b.loc[o])]
+    if not flipped:
+        return ["Parameter uncertainty changes no verdict.", ""]
+    names = ", ".join(BY_NAME[o].label for o in flipped)
+    return [
+        f"**Parameter uncertainty changes {len(flipped)} verdict(s)** ({names}): with fixed "
+        "parameters these look different than they are once the parameters are uncertain. "
+        "Read the posterior column.",
+        "",
+    ]
 
 
 def report_markdown(
@@ -69,6 +123,8 @@ def report_markdown(
     """The report a policy reader opens: what was compared, the headline tables, the figures."""
     start, end = info["horizon"]
     n = info["replicates"]
+    views = list(info.get("views") or [FIXED])
+    main = effects[effects["parameters"] == views[0]]
     lines = [
         f"# What difference would the policy make? {labels[0]} compared with "
         + ", ".join(labels[1:]),
@@ -90,21 +146,38 @@ def report_markdown(
         f"period {scenarios[0].run.start} to {scenarios[0].run.end}).",
         "- **Pairing**: future *k* of every scenario uses the same random draws (common random "
         "numbers), so the scenarios differ only through what the policy changes.",
+        f"- **Parameters**: {info['parameters']}."
+        + (
+            " Intervals then carry parameter uncertainty as well as chance."
+            if POSTERIOR in views
+            else " Intervals reflect chance only."
+        )
+        + (
+            f" Fewer than {ENOUGH} replicates: intervals of skewed outcomes cover less than 95% "
+            "(see docs/compare.md)."
+            if n < ENOUGH
+            else ""
+        ),
         "",
         "## How to read the tables",
         "",
-        "- *base* and *policy*: the average over the simulated futures.",
+        "- *base* and *policy*: the average over the simulated futures (of the first view).",
         "- *change*: the average of (policy minus base) within each future, with a 95% interval "
         f"from a {info['interval_method']}. An interval that does not cross zero is a clear "
         "difference; *no difference* means the policy did not touch this outcome in any future.",
+        "- *relative change*: policy average over base average, minus 1 (far less sensitive "
+        "than absolute numbers to the model's uncertain overall level of flight).",
+        "- *posterior* / *fixed parameters*: with parameters drawn per future from the "
+        "calibration posterior, or kept at the scenario's values; *verdicts* marks DIFFER "
+        "where the two disagree.",
         "- *better in*: the share of futures in which the policy did better than the base on "
         "this outcome (ties count half; 50% means no lean either way).",
         "- Changes in the treaty-free share are in percentage points (pp).",
         "",
     ]
     for policy in labels[1:]:
-        lines += [f"## Effects of {policy}", "", *_clear(effects, policy), ""]
-        lines += [*_headline(effects, policy), ""]
+        lines += [f"## Effects of {policy}", "", *_clear(main, policy), ""]
+        lines += [*_flips(effects, policy, views), *_headline(effects, policy, views), ""]
     nar = info["narrowing"]
     lines += ["## Why pairing matters", ""]
     if nar["all_policies"]:
@@ -138,20 +211,20 @@ def report_markdown(
         "",
         "The model's behavioural parameters are fitted to a handful of reported figures up to "
         "2014 (calibration/report.md) or set by hand; read effects as directions and rough "
-        "sizes under the model's assumptions, not forecasts. Intervals reflect randomness "
-        "across simulated futures, not uncertainty about the parameters, unless the comparison "
-        "was run with --posterior (then each future also draws its own parameters).",
+        "sizes under the model's assumptions, not forecasts. Only the calibrated parameters "
+        "are drawn from the posterior; the hand-set ones stay fixed in both views.",
         "",
         "## Files and manifest",
         "",
-        "`effects.csv`/`.parquet` (one row per outcome and policy), `outcomes.csv` (each run), "
+        "`effects.csv`/`.parquet` (one row per view, outcome and policy), `outcomes.csv` "
+        "(each run), "
         "`outcomes_summary.csv` (per scenario), `timeseries.csv` (by year), `scenarios/` "
         "(resolved inputs), `manifest.json`.",
         "",
         "| field | value |",
         "| --- | --- |",
     ]
-    for key in ("version", "git_commit", "command", "seed", "replicates", "scale", "jobs",
-                "runs", "wall_seconds", "status"):  # fmt: skip
+    for key in ("version", "git_commit", "command", "seed", "replicates", "views", "scale",
+                "jobs", "runs", "wall_seconds", "status"):  # fmt: skip
         lines.append(f"| {key} | `{info.get(key)}` |")
     return "\n".join(lines) + "\n"

@@ -13,19 +13,32 @@ A calibration posterior also holds the observation model's share parameters
 (``observation.…``: how a reported figure's group relates to the model's officials, see
 :mod:`sim.calibrate.statistics`). They are not scenario parameters: :func:`split_parameters`
 is the one place that sets them apart, so they are never applied to a scenario.
+
+Whatever parameter columns the file holds are drawn (a recalibration may add parameters); each
+must name a number of the scenario (:func:`check_matches`), and in a comparison no policy may
+change a drawn parameter (:func:`check_posterior_paths`), since the draw would erase the change.
+
+A posterior may also hold lever strengths (``policy.<list>[<i>].<field>``: the levels of dated
+levers that the calibration fitted, e.g. the 2014 exit controls). The fitted baseline sets them
+at their medians; they are drawn only where asked (``levers=True``: the calibration's own
+posterior-predictive runs), never in a comparison or a run, where a policy may change those very
+levers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.core.rng import Streams
-from sim.errors import InputError, ScenarioError
+from sim.errors import CompareError, InputError, ScenarioError
 from sim.runs.replicates import Task, resolve_replicates
 from sim.scenario.load import with_overrides
+from sim.scenario.overrides import path_tokens
 from sim.scenario.schema import Scenario
 
 WEIGHT = "weight"
@@ -39,6 +52,11 @@ def split_parameters(values: dict[str, float]) -> tuple[dict[str, float], dict[s
     scenario = {k: v for k, v in values.items() if not k.startswith(OBSERVATION_PREFIX)}
     observation = {k: v for k, v in values.items() if k.startswith(OBSERVATION_PREFIX)}
     return scenario, observation
+
+
+def _applied(name: str, levers: bool) -> bool:
+    """Whether a posterior column is applied to the scenario of a drawn replicate."""
+    return name.startswith("world.") or (levers and name.startswith("policy."))
 
 
 def read_posterior(path: Path) -> pd.DataFrame:
@@ -82,6 +100,26 @@ def read_posterior(path: Path) -> pd.DataFrame:
     return out
 
 
+def check_matches(scenario: Scenario, params: Sequence[str], path: Path) -> None:
+    """Every posterior column must name a number of the scenario (whatever columns it holds).
+
+    Raises:
+        ScenarioError: naming the file and the first column the scenario does not have.
+    """
+    data = scenario.model_dump(mode="json", by_alias=True)
+    hint = "the posterior does not match this model (recalibrate, or --fixed-parameters)"
+    for name in params:
+        value = _value_at(data, name)
+        if value is None:
+            raise ScenarioError(
+                path, name, f"unknown key in scenario {scenario.meta.name!r}: {hint}"
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(
+                path, name, f"not a numeric parameter of scenario {scenario.meta.name!r}: {hint}"
+            )
+
+
 def draw_index(weights: np.ndarray, seed: int, replicate: int) -> int:
     """Row drawn by one replicate: weighted, from stream ``posterior`` of ``(seed, replicate)``."""
     rng = Streams(seed, replicate)[STREAM].generator()
@@ -89,7 +127,11 @@ def draw_index(weights: np.ndarray, seed: int, replicate: int) -> int:
 
 
 def posterior_tasks(
-    scenario: Scenario, path: Path, replicates: int | None = None, seed: int | None = None
+    scenario: Scenario,
+    path: Path,
+    replicates: int | None = None,
+    seed: int | None = None,
+    levers: bool = False,
 ) -> list[Task]:
     """Tasks whose replicates each draw their own parameter set from a posterior.
 
@@ -98,6 +140,8 @@ def posterior_tasks(
         path: ``posterior.parquet``.
         replicates: number of replicates (default ``scenario.run.replicates``).
         seed: root seed (default ``scenario.run.seed``).
+        levers: also draw the lever strengths (``policy.…``) of the posterior: only for the
+            scenario that was calibrated (the calibration's posterior-predictive runs).
 
     Returns:
         One task per replicate, with the drawn values in ``Task.params``.
@@ -107,9 +151,12 @@ def posterior_tasks(
         ScenarioError: a drawn value the scenario schema rejects (names the file and field).
     """
     n, root = resolve_replicates(scenario, replicates, seed)
+    draws = posterior_draws(path, n, root)
+    check_matches(scenario, [k for k in draws[0][1] if _applied(k, levers)], Path(path))
     tasks = []
-    for k, (row, values) in enumerate(posterior_draws(path, n, root)):
-        drawn, _ = split_parameters(values)  # observation shares never touch the scenario
+    for k, (row, values) in enumerate(draws):
+        # observation shares never touch the scenario; lever strengths only when asked
+        drawn = {name: v for name, v in values.items() if _applied(name, levers)}
         try:
             drawn_scenario = with_overrides(scenario, drawn, file=str(path))
         except ScenarioError as exc:
@@ -134,3 +181,37 @@ def posterior_draws(path: Path, replicates: int, seed: int) -> list[tuple[int, d
         row = table.iloc[draw_index(weights, seed, k)]
         out.append((int(row.name), {name: float(row[name]) for name in params}))
     return out
+
+
+def check_posterior_paths(
+    scenarios: Sequence[Scenario], files: Sequence[str], tasks: Sequence[Task]
+) -> None:
+    """A policy may not change a parameter the posterior draws: the draw would erase it.
+
+    ``scenarios[0]`` is the base; ``tasks`` are its posterior tasks (their ``params`` name the
+    drawn parameters).
+
+    Raises:
+        CompareError: naming the policy file and the parameter.
+    """
+    if not tasks:
+        return
+    base = scenarios[0].model_dump(mode="json", by_alias=True)
+    for scenario, file in zip(scenarios[1:], files[1:], strict=True):
+        data = scenario.model_dump(mode="json", by_alias=True)
+        for name in tasks[0].params:
+            if _value_at(data, name) != _value_at(base, name):
+                raise CompareError(
+                    f"{file}: {name}: the policy changes a parameter the posterior draws, so "
+                    "the draw would erase the change; compare with --fixed-parameters"
+                )
+
+
+def _value_at(data: Any, dotted: str) -> Any:
+    """The value at a dotted path of a dumped scenario (None where it does not exist)."""
+    for token in path_tokens(dotted):
+        try:
+            data = data[token]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data

@@ -35,9 +35,10 @@ from sim.files import LOCK_NAME, clean_stale_temporaries, marker, write_atomic
 from sim.runs.adapter import PeriodOutputs, ScenarioAdapter
 from sim.scenario.load import with_overrides
 from sim.scenario.schema import Scenario
+from sim.sensitivity.effect import EffectModel
 from sim.sensitivity.methods import METHODS
 from sim.sensitivity.models import RunFunction
-from sim.sensitivity.sweep import LoadedSweep, Output, resolve_model
+from sim.sensitivity.sweep import DUMMY, LoadedSweep, Output, resolve_model
 
 RUNS_FOLDER = "runs"
 KEY_COLUMNS = ("run", "sample", "replicate", "seed", "status", "error", "wall_seconds", "worker")
@@ -125,9 +126,14 @@ def plan_from_sweep(loaded: LoadedSweep) -> Plan:
     sweep = loaded.sweep
     problem = sweep.problem()
     X = sample_points(problem, sweep.method, sweep.sample_size, sweep.seed, sweep.analysis)
-    if sweep.model == "flightsim":
+    if sweep.model == "flightsim" and sweep.effect is not None:
+        assert loaded.base is not None and loaded.reference is not None
+        model: RunFunction = EffectModel(
+            loaded.base, loaded.reference, str(loaded.file), sweep.outputs, sweep.effect
+        )
+    elif sweep.model == "flightsim":
         assert loaded.base is not None
-        model: RunFunction = ScenarioModel(loaded.base, str(loaded.file), sweep.outputs)
+        model = ScenarioModel(loaded.base, str(loaded.file), sweep.outputs)
     else:
         model = ModelWithOptions(resolve_model(sweep.model), sweep.model_options)
     return Plan(
@@ -141,7 +147,7 @@ def plan_from_sweep(loaded: LoadedSweep) -> Plan:
         model=model,
         options=sweep.analysis,
         fingerprint=loaded.fingerprint(),
-        integer=tuple(p.integer for p in sweep.parameters),
+        integer=tuple(p.integer for p in sweep.parameters) + (False,) * sweep.has_dummy,
         base_size=sweep.sample_size,
         batch_size=sweep.batch_size or 0,
         describe=sweep.model_dump(mode="json"),
@@ -208,8 +214,8 @@ def run_batch(model: RunFunction, names: Sequence[str], rows: Sequence[tuple]) -
             "status": "ok",
             "error": "",
         }
-        try:
-            outputs = model(values, seed, replicate)
+        try:  # the dummy parameter is sampled and recorded but reaches no model
+            outputs = model({k: v for k, v in values.items() if k != DUMMY}, seed, replicate)
             record.update({f"out.{k}": float(v) for k, v in outputs.items()})
         except Exception as exc:  # noqa: BLE001 - every failure is recorded with its run
             last = traceback.extract_tb(exc.__traceback__)[-1]

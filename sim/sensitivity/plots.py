@@ -72,3 +72,55 @@ def convergence_plot(conv: pd.DataFrame, method: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def peeling_plot(trajectory: pd.DataFrame, chosen: int, goal: str, path: Path) -> None:
+    """PRIM's peeling trajectory: density against coverage, coloured by restricted dimensions."""
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    points = ax.scatter(
+        trajectory["coverage"], trajectory["density"], c=trajectory["restricted"],
+        cmap="viridis", s=22, zorder=3,
+    )  # fmt: skip
+    ax.plot(trajectory["coverage"], trajectory["density"], color="0.6", lw=0.8, zorder=2)
+    pick = trajectory.iloc[chosen]
+    ax.scatter(
+        [pick["coverage"]], [pick["density"]], s=160, facecolors="none",
+        edgecolors="tab:red", linewidths=1.8, zorder=4, label=f"chosen box ({chosen})",
+    )  # fmt: skip
+    fig.colorbar(points, ax=ax, label="restricted parameters")
+    ax.set_xlabel("coverage (share of goal-meeting points inside the box)")
+    ax.set_ylabel("density (share of points inside that meet the goal)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(f"PRIM peeling trajectory: {goal}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def box_plot(box: pd.DataFrame, goal: str, stats: dict, path: Path) -> None:
+    """Each parameter's box limits as a share of its sampled range (restricted ones first)."""
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.4 * len(box)))
+    y = np.arange(len(box))[::-1]
+    width = (box["high"] - box["low"]).where(lambda w: w > 0, 1.0)
+    lo = (box["min"] - box["low"]) / width
+    hi = (box["max"] - box["low"]) / width
+    colours = np.where(box["restricted"], "tab:blue", "0.8")
+    ax.barh(y, hi - lo, left=lo, color=colours, height=0.6)
+    for yi, (_, row) in zip(y, box.iterrows(), strict=True):
+        if row["restricted"]:
+            ax.text(1.01, yi, f"{row['min']:.3g} to {row['max']:.3g}", va="center", fontsize=8)
+    ax.set_yticks(y, box["parameter"], fontsize=8)
+    ax.set_xlim(0, 1.35)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_xlabel("share of the sampled range (blue: restricted by the box)")
+    ax.set_title(
+        f"{goal}: coverage {stats['coverage']:.0%}, density {stats['density']:.0%}, "
+        f"mass {stats['mass']:.0%}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

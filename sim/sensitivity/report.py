@@ -24,6 +24,7 @@ from sim.runs.folders import dependency_versions, git_commit
 from sim.sensitivity.engine import Plan, analysis_seed, read_runs
 from sim.sensitivity.methods import METHODS
 from sim.sensitivity.plots import convergence_plot, index_bars
+from sim.sensitivity.sweep import DUMMY
 
 MAX_WIDTH = 0.1
 """Widest acceptable interval (full width, in index units; Morris mu* relative to the largest)."""
@@ -39,6 +40,7 @@ INDEX_COLUMNS = [
     "high",
     "sample",
     "n",
+    "above_dummy",
 ]
 
 
@@ -118,7 +120,34 @@ def indices(plan: Plan, outputs: dict[str, np.ndarray]) -> pd.DataFrame:
             t = analyse(plan, outputs[name], half=half)
             t.insert(0, "output", name)
             tables.append(t)
-    return pd.concat(tables, ignore_index=True)[INDEX_COLUMNS]
+    return mark_noise_floor(pd.concat(tables, ignore_index=True))[INDEX_COLUMNS]
+
+
+def mark_noise_floor(table: pd.DataFrame) -> pd.DataFrame:
+    """Column ``above_dummy``: the index's interval lies wholly above the dummy's.
+
+    Per output, index kind and sample, an index is above the noise floor when its lower bound
+    exceeds the dummy parameter's upper bound; otherwise it is indistinguishable from zero.
+    Without a dummy (Morris by default) the column is empty (NaN); the dummy's own rows too.
+    """
+    out = table.copy()
+    out["above_dummy"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    dummy = out[out["parameter"] == DUMMY]
+    if dummy.empty:
+        return out
+    keys = ["output", "index", "sample"]
+    floor = dummy.set_index(keys)["high"]
+    ceiling = pd.Series(list(zip(*(out[k] for k in keys), strict=True))).map(floor).to_numpy()
+    known = (out["parameter"] != DUMMY).to_numpy() & np.isfinite(ceiling.astype(float))
+    above = pd.array(out["low"].to_numpy() > ceiling.astype(float), dtype="boolean")
+    above[~known] = pd.NA
+    out["above_dummy"] = above
+    return out
+
+
+def below_floor(flag: Any) -> bool:
+    """Whether an ``above_dummy`` value says the index is not above the dummy's."""
+    return flag is not pd.NA and not pd.isna(flag) and not bool(flag)
 
 
 def checked_indices(plan: Plan) -> list[str]:
@@ -177,7 +206,8 @@ def _headline(plan: Plan, table: pd.DataFrame, main: str) -> list[str]:
     full = table[(table["sample"] == "full") & (table["index"] == main)]
     lines = []
     for output in plan.outputs:
-        part = full[full["output"] == output].sort_values("value", ascending=False)
+        every = full[full["output"] == output].sort_values("value", ascending=False)
+        part = every[every["parameter"] != DUMMY]
         if part.empty:
             continue
         top = part.iloc[0]
@@ -185,12 +215,58 @@ def _headline(plan: Plan, table: pd.DataFrame, main: str) -> list[str]:
         lead = ", ".join(f"`{p}`" for p in rivals[:4])
         text = f"- `{output}`: {'led by' if len(rivals) == 1 else 'led jointly by'} {lead}"
         text += f" ({main} {_fmt(top['value'], top['conf'])})"
-        if METHODS[plan.method].SHARES:
-            small = part[part["high"] < 0.05]["parameter"].tolist()
-            if small:
-                text += f"; {main} below 0.05 for {len(small)} of {len(part)} parameters"
+        if (every["parameter"] == DUMMY).any():
+            d = every[every["parameter"] == DUMMY].iloc[0]
+            real = part
+            flags = zip(real["parameter"], real["above_dummy"], strict=True)
+            under = [p for p, f in flags if below_floor(f)]
+            text += (
+                f"; {len(under)} of {len(real)} parameters not above the dummy's {main} "
+                f"({_fmt(d['value'], d['conf'])}), i.e. indistinguishable from zero"
+            )
         lines.append(text + ".")
     return lines
+
+
+def _effect_line(plan: Plan) -> list[str]:
+    effect = plan.describe.get("effect")
+    if not effect:
+        return []
+    how = {"difference": "policy minus reference", "ratio": "policy / reference",
+           "relative": "policy / reference - 1"}[effect["kind"]]  # fmt: skip
+    return [
+        f"- Outputs are paired policy effects ({how}) against `{effect['reference']}`: each run "
+        "simulates the policy and the reference under the same seed (common random numbers), "
+        "so the indices rank what drives the *effect*. A run is two simulations."
+    ]
+
+
+def _dummy_line(plan: Plan) -> list[str]:
+    if DUMMY not in plan.names:
+        return []
+    return [
+        f"- `{DUMMY}` is a parameter the model never reads: its index is the estimator's noise "
+        "floor. An index whose interval is not wholly above the dummy's is marked as "
+        "indistinguishable from zero."
+    ]
+
+
+def _cost_lines(plan: Plan, info: dict[str, Any]) -> list[str]:
+    """Run count and the wall time the recommended sample size would take here."""
+    rate = float(info.get("runs_per_second") or 0.0)
+    rec = int(info.get("recommended_sample_size") or plan.base_size)
+    rec_runs = int(round(plan.n_runs * rec / plan.base_size))
+    per_run = float(info.get("seconds_per_run") or 0.0)
+    if rate <= 0:
+        return [f"- Recommended sample size N = {rec}: {rec_runs:,} runs."]
+    hours = rec_runs / rate / 3600
+    core_hours = rec_runs * per_run / 3600
+    return [
+        f"- Cost: {plan.n_runs:,} runs here, {per_run:.2f} s of one worker per run. The "
+        f"recommended N = {rec} needs {rec_runs:,} runs: about {hours:.1f} h at this run's "
+        f"{rate:.2f} runs/s, or {core_hours:.0f} core-hours (e.g. {core_hours / 64:.1f} h on "
+        "64 cores)."
+    ]
 
 
 def report_markdown(
@@ -214,6 +290,9 @@ def report_markdown(
         f"{info['cluster'].get('workers')} worker(s).",
         f"- Outputs are means over replicates; intervals are {plan.options.conf_level:.0%} "
         f"bootstrap intervals ({plan.options.num_resamples} resamples).",
+        *_effect_line(plan),
+        *_dummy_line(plan),
+        *_cost_lines(plan, info),
         "",
         "## In short",
         "",
@@ -263,8 +342,11 @@ def report_markdown(
             "|---|---|---|",
         ]
         for p in order:
+            flag = a.at[p, "above_dummy"]
+            mark = " (not above the dummy: ~0)" if below_floor(flag) else ""
+            mark = " (the noise floor)" if p == DUMMY else mark
             lines.append(
-                f"| `{p}` | {_fmt(a.at[p, 'value'], a.at[p, 'conf'])} | "
+                f"| `{p}`{mark} | {_fmt(a.at[p, 'value'], a.at[p, 'conf'])} | "
                 f"{_fmt(b.at[p, 'value'], b.at[p, 'conf'])} |"
             )
     lines += [
@@ -306,6 +388,7 @@ def write_results(
         index_bars(table, name, plan.method, plots / f"{name}.png")
     convergence_plot(conv, plan.method, plots / "convergence.png")
     wall = float(sum(s["wall_seconds"] for s in sessions))
+    runs_wall = read_runs(folder, ["run", "wall_seconds"])["wall_seconds"]
     done = int(sum(s["runs_done"] for s in sessions))
     info: dict[str, Any] = {
         "package": "flightsim",
@@ -325,6 +408,7 @@ def write_results(
         "sessions": sessions,
         "wall_seconds": round(wall, 3),
         "runs_per_second": round(done / wall, 3) if wall > 0 else None,
+        "seconds_per_run": round(float(runs_wall.mean()), 4) if len(runs_wall) else None,
         "converged": bool(not conv["flagged"].any()),
         "recommended_sample_size": recommended_size(plan, conv),
         "status": "complete",

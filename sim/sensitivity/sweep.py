@@ -114,12 +114,34 @@ class Output(Frozen):
         return f"{self.metric}_{a}" if a == b else f"{self.metric}_{a}_{b}"
 
 
+DUMMY = "dummy"
+"""Name of the dummy parameter: sampled like the others (uniform 0-1), read by nothing. Its
+index is the noise floor of the estimator (Khorashadi Zadeh et al. 2017): an index not above
+the dummy's is indistinguishable from zero."""
+
+
 class Analysis(Frozen):
     num_resamples: Annotated[int, Field(ge=10, le=100_000)] = 500
     conf_level: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95
     second_order: bool = False
     morris_levels: Annotated[int, Field(ge=2, le=20)] = 4
     fast_harmonics: Annotated[int, Field(ge=1, le=10)] = 4
+    dummy: bool | None = None
+    """Add the :data:`DUMMY` parameter; default: yes for sobol and fast, no for morris."""
+
+
+class Effect(Frozen):
+    """Outputs as paired policy effects: the sweep's base (the policy) against a reference.
+
+    Every sample point runs the policy (the sweep's ``base`` with the sampled values) and the
+    ``reference`` scenario (with the sweep's ``changes`` and the sampled ``world.`` and ``run.``
+    values, not the ``policy.`` ones) under the same seed and replicate: common random numbers.
+    Each output is then ``policy - reference`` (``difference``), ``policy / reference``
+    (``ratio``) or ``policy / reference - 1`` (``relative``).
+    """
+
+    reference: Annotated[str, Field(min_length=1)]
+    kind: Literal["difference", "ratio", "relative"] = "difference"
 
 
 class Sweep(Frozen):
@@ -139,6 +161,7 @@ class Sweep(Frozen):
     seed: Annotated[int, Field(ge=1, lt=2**63)]
     batch_size: Annotated[int, Field(ge=1, le=10_000)] | None = None
     analysis: Analysis = Analysis()
+    effect: Effect | None = None
 
     @field_validator("model")
     @classmethod
@@ -177,6 +200,10 @@ class Sweep(Frozen):
                     raise ValueError(
                         f"output {o.label}: the flightsim model needs metric and period"
                     )
+        if self.effect is not None and self.model != "flightsim":
+            raise ValueError("effect: needs the flightsim model")
+        if DUMMY in paths:
+            raise ValueError(f"{DUMMY!r} is reserved for the dummy parameter; rename it")
         labels = [o.label for o in self.outputs]
         dup = sorted({x for x in labels if labels.count(x) > 1})
         if dup:
@@ -188,19 +215,27 @@ class Sweep(Frozen):
         return [p.path for p in self.parameters]
 
     @property
+    def has_dummy(self) -> bool:
+        """Whether the design carries the :data:`DUMMY` parameter (see :class:`Analysis`)."""
+        if self.analysis.dummy is None:
+            return self.method in ("sobol", "fast")
+        return self.analysis.dummy
+
+    @property
     def output_names(self) -> list[str]:
         return [o.label for o in self.outputs]
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem dictionary."""
+        dummy = [DUMMY] if self.has_dummy else []
         problem: dict[str, Any] = {
-            "num_vars": len(self.parameters),
-            "names": self.names,
-            "bounds": [p.salib_bounds() for p in self.parameters],
-            "dists": [p.dist for p in self.parameters],
+            "num_vars": len(self.parameters) + len(dummy),
+            "names": self.names + dummy,
+            "bounds": [p.salib_bounds() for p in self.parameters] + [[0.0, 1.0]] * len(dummy),
+            "dists": [p.dist for p in self.parameters] + ["unif"] * len(dummy),
         }
         if self.parameters[0].group is not None:
-            problem["groups"] = [p.group for p in self.parameters]
+            problem["groups"] = [p.group for p in self.parameters] + dummy
         return problem
 
 
@@ -208,17 +243,29 @@ class LoadedSweep:
     """A valid sweep with its resolved base scenario as a raw mapping, ready to sample."""
 
     def __init__(
-        self, sweep: Sweep, file: Path, base_raw: dict[str, Any], base: Scenario | None
+        self,
+        sweep: Sweep,
+        file: Path,
+        base_raw: dict[str, Any],
+        base: Scenario | None,
+        reference_raw: dict[str, Any] | None = None,
+        reference: Scenario | None = None,
     ) -> None:
         self.sweep = sweep
         self.file = file
         self.base_raw = base_raw
         self.base = base
+        self.reference_raw = reference_raw
+        self.reference = reference
 
     def fingerprint(self) -> str:
         """SHA-256 over what decides the runs (sweep and base), to guard resumed folders."""
         text = json.dumps(
-            {"sweep": self.sweep.model_dump(mode="json"), "base": self.base_raw},
+            {
+                "sweep": self.sweep.model_dump(mode="json"),
+                "base": self.base_raw,
+                **({"reference": self.reference_raw} if self.reference_raw is not None else {}),
+            },
             sort_keys=True,
             default=str,
         )
@@ -275,7 +322,38 @@ def load_sweep(path: str | Path, sample_size: int | None = None) -> LoadedSweep:
                 )
         if month_of(out.period[1]) < month_of(out.period[0]):
             raise ScenarioError(file, f"outputs[{i}].period", "end is before start")
-    return LoadedSweep(sweep, file, raw, base)
+    if sweep.effect is None:
+        return LoadedSweep(sweep, file, raw, base)
+    ref_raw, reference = _load_reference(file, sweep, base)
+    return LoadedSweep(sweep, file, raw, base, ref_raw, reference)
+
+
+def _load_reference(file: Path, sweep: Sweep, base: Scenario) -> tuple[dict[str, Any], Scenario]:
+    """The effect's reference scenario with the sweep's changes, checked against the base."""
+    assert sweep.effect is not None
+    ref_file = (file.parent / sweep.effect.reference).resolve()
+    if not ref_file.exists():
+        raise ScenarioError(
+            file, "effect.reference", f"scenario file not found: {sweep.effect.reference}"
+        )
+    ref_raw, _ = load_raw(ref_file)
+    ref_raw = deep_merge(ref_raw, sweep.changes)
+    try:
+        reference = validate(ref_raw, file)
+    except ScenarioError as exc:
+        raise ScenarioError(
+            file, "effect.reference", f"the reference with the sweep's changes: {exc.message}"
+        ) from None
+    for field in ("start", "end", "scale"):
+        if getattr(reference.run, field) != getattr(base.run, field):
+            raise ScenarioError(
+                file, "effect.reference",
+                f"run.{field} differs from the base's; policy and reference must share it",
+            )  # fmt: skip
+    for i, p in enumerate(sweep.parameters):
+        if not p.path.startswith("policy."):
+            _check_parameter(ref_raw, p, file, f"parameters[{i}]")
+    return ref_raw, reference
 
 
 def resolve_model(name: str) -> RunFunction:
