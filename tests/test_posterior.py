@@ -112,3 +112,23 @@ def test_run_command_rejects_a_bad_posterior_without_output(tmp_path, capsys):
         capsys.readouterr().err == f"flightsim: error: {path}: weight: required column is missing\n"
     )
     assert not out.exists()
+
+
+def test_lever_strengths_are_drawn_only_in_the_calibrations_own_runs(tmp_path, scenario):
+    exits = "policy.exit_controls[2].value"
+    share = "observation.officials_share_sky_net"
+    path = _posterior(
+        tmp_path, {FLEE: [-3.0, -2.0], exits: [1.5, 2.5], share: [0.2, 0.3], "weight": [1, 1]}
+    )
+    hand_set = scenario.policy.exit_controls[2].value
+    for t in posterior_tasks(scenario, path, replicates=20, seed=3):
+        # a comparison or a run: the world is drawn, the levers stay the scenario's own
+        assert t.params.keys() == {FLEE}
+        assert t.scenario.policy.exit_controls[2].value == hand_set
+    for t in posterior_tasks(scenario, path, replicates=20, seed=3, levers=True):
+        assert t.params.keys() == {FLEE, exits}  # shares never reach a scenario
+        assert t.scenario.policy.exit_controls[2].value == t.params[exits]
+        assert t.params[exits] == (1.5 if t.params[FLEE] == -3.0 else 2.5)  # one row each
+    beyond = _posterior(tmp_path, {"policy.exit_controls[9].value": [1.0], "weight": [1]}, "b.pq")
+    with pytest.raises(ScenarioError, match=r"exit_controls\[9\]"):
+        posterior_tasks(scenario, beyond, replicates=2, seed=3, levers=True)
