@@ -64,6 +64,14 @@ def test_destination_legend_names_each_band_with_its_own_series(tmp_path: Path):
             ys = verts[np.isclose(verts[:, 0], x), 1]
             assert np.isclose(ys, low).any() and np.isclose(ys, high).any(), (label, x)
         below = below + series
+    # The side panel names every row of the map, largest last-year stock first.
+    bars = fig.axes[1]
+    names = [t.get_text() for t in bars.get_yticklabels()]
+    rows = plots.destination_rows(countries)
+    assert names == list(rows["label"]) and len(names) == countries["iso3"].nunique()
+    assert names[0] == "Rest of the Caribbean (XCB)"
+    assert rows["last"].is_monotonic_decreasing
+    assert list(rows["last"]) == [median[c].iloc[-1] for c in rows["code"]]
 
 
 def _yearly() -> pd.DataFrame:

@@ -121,21 +121,56 @@ def destination_bands(
     return data
 
 
-def plot_destinations(countries: pd.DataFrame, path: Path, top: int = 8) -> plt.Figure:
-    """Median stock of fugitives abroad by destination (the ``top`` largest, the rest grouped).
+def destination_rows(
+    countries: pd.DataFrame, names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Every destination row, named, with its median stock abroad in the last year and at peak.
 
-    Each band is labelled with its own column of :func:`destination_bands`.
+    Sorted by the last year's median, largest first (ties by code). Columns ``label`` (``"<name>
+    (<code>)"``), ``last``, ``peak``.
+    """
+    if names is None:
+        table = load_countries()
+        names = dict(zip(table.iso3, table.name, strict=True))
+    med = countries.groupby(["year", "iso3"])["stock_abroad"].median().unstack(fill_value=0.0)
+    rows = pd.DataFrame({"last": med.iloc[-1], "peak": med.max()})
+    rows["label"] = [f"{names[c]} ({c})" if c in names else c for c in rows.index]
+    rows = rows.rename_axis("code").reset_index()
+    rows = rows.sort_values(["last", "code"], ascending=[False, True], ignore_index=True)
+    return rows[["code", "label", "last", "peak"]]
+
+
+def plot_destinations(countries: pd.DataFrame, path: Path, top: int = 8) -> plt.Figure:
+    """Median stock of fugitives abroad by destination, every row of the map named.
+
+    Left: the ``top`` largest rows as stacked bands over time, the rest grouped, each band
+    labelled with its own column of :func:`destination_bands`. Right: every row (country, Hong
+    Kong and Macau, regional aggregate) by name, its median stock in the last year (bar) and at
+    its peak (tick), from :func:`destination_rows`.
 
     Returns:
         The figure (already saved to ``path`` and closed), for inspection.
     """
     data = destination_bands(countries, top)
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    rows = destination_rows(countries)
+    height = max(4.5, 0.13 * len(rows) + 1.0)
+    fig, (ax, bars) = plt.subplots(
+        1, 2, figsize=(15, height), gridspec_kw={"width_ratios": [2.2, 1]}
+    )
     ax.stackplot(data.index, data.T.to_numpy(), labels=list(data.columns), alpha=0.85)
     ax.set_title("Fugitives abroad by destination at year end (median across replicates)")
     ax.set_ylabel("officials")
     ax.legend(loc="upper left", fontsize=8, ncol=3)
     ax.grid(alpha=0.3)
+    y = np.arange(len(rows))
+    bars.barh(y, rows["last"], color="tab:blue", alpha=0.8, label=f"{int(data.index[-1])}")
+    bars.plot(rows["peak"], y, "|", color="black", markersize=5, label="peak")
+    bars.set_yticks(y, rows["label"], fontsize=6)
+    bars.invert_yaxis()
+    bars.set_title("Every destination row (median stock)", fontsize=9)
+    bars.tick_params(axis="x", labelsize=7)
+    bars.legend(fontsize=7, loc="lower right")
+    bars.grid(alpha=0.3, axis="x")
     return _save(fig, path)
 
 
