@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 from test_calibrate import ROOT, targets_file
 
-from sim.calibrate.narrowing import narrowing_markdown, narrowing_table, prior_width
+from sim.calibrate.narrowing import (
+    narrowing_markdown,
+    narrowing_table,
+    prior_width,
+    rejection_stages,
+)
+from sim.calibrate.statistics import ranges
 from sim.calibrate.targets import Prior, load_targets, only
 from sim.cli import main
 
@@ -90,3 +96,39 @@ def test_cli_only_names_the_option_on_bad_input(tmp_path, capsys):
     assert "targets.yaml: --only: no target id starts with X" in capsys.readouterr().err
     assert main(["calibrate", targets, "--only", "T", "--check"]) == 0
     assert "to 2014-12" in capsys.readouterr().out
+
+
+def test_rejection_stages_keep_the_closest_prior_particles_of_each_window(tmp_path):
+    spec = load_targets(ROOT / "calibration" / "targets.yaml")
+    n = 40
+    rng = np.random.default_rng(0)
+    sample = pd.DataFrame({"world.decision.flee_constant": rng.uniform(-3.6, -1.2, n)})
+    # statistics: particle k misses window I by k (T1 out of range), window II by n - k (W1)
+    t1 = {key: hi for key, _, hi in ranges(spec.targets[0])}
+    w1 = {key: hi for key, _, hi in ranges(next(t for t in spec.targets if t.id == "W1"))}
+    stats = pd.DataFrame(
+        [
+            {
+                **{name: lo if hi == np.inf else 0.5 * (lo + hi) for name, lo, hi in _ranges(spec)},
+                **{key: hi * 2.0 ** (1 + k) for key, hi in t1.items()},
+                **{key: hi * 8.0 ** (1 + n - k) for key, hi in w1.items()},
+            }
+            for k in range(n)
+        ]
+    )
+    stages = rejection_stages(spec, sample, stats, keep=0.25)
+    one, both = stages["window I (rejection, 25%)"], stages["windows I+II (rejection, 25%)"]
+    flee = sample["world.decision.flee_constant"]
+    assert list(one["world.decision.flee_constant"]) == list(flee[:10])  # closest to window I
+    assert one["weight"].sum() == pytest.approx(1.0)
+    assert len(both) == 10 and set(both["world.decision.flee_constant"]) == set(flee[-10:])
+    plain = load_targets(
+        targets_file(tmp_path, {"fled": (1, 2), "missing": (1, 2), "caught": (1, 2)})
+    )
+    stats = pd.DataFrame([{"fled": 1.5, "missing": 1.5, "caught": 1.5 + k} for k in range(8)])
+    only_one = rejection_stages(plain, sample.iloc[:8], stats, keep=0.5)
+    assert list(only_one) == ["all targets (rejection, 50%)"]
+
+
+def _ranges(spec):
+    return [r for t in spec.targets for r in ranges(t)]

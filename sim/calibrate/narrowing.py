@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.abc import weighted_quantile
-from sim.calibrate.targets import Prior, TargetsSpec
+from sim.calibrate.abc import total_distance, weighted_quantile
+from sim.calibrate.targets import Prior, TargetsSpec, only
 from sim.runs.posterior import WEIGHT
 
 
@@ -92,3 +92,39 @@ def narrowing_markdown(table: pd.DataFrame, stages: list[str]) -> str:
             cells += [fmt(r[f"{s} width"]), fmt(r[f"{s} share"])]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join([*lines, ""])
+
+
+def rejection_stages(
+    spec: TargetsSpec, prior_sample: pd.DataFrame, stats: pd.DataFrame, keep: float = 0.25
+) -> dict[str, pd.DataFrame]:
+    """Rejection-ABC posteriors of window I and of windows I+II from one sample of the prior.
+
+    The share ``keep`` of the prior particles closest to the targets, by the window-I distance
+    (the ``T`` targets) and by the distance to every target, each particle weighted equally. The
+    two stages are then measured on the same prior sample and the same acceptance rate, so the
+    difference between them is what section 4's targets add. A targets file without both
+    windows gets one stage, on all its targets.
+
+    Args:
+        spec: the targets file (all windows).
+        prior_sample: generation 0 of an ABC-SMC run (its prior sample): one column per
+            parameter.
+        stats: the same particles' summary statistics, row for row.
+        keep: share of the particles accepted.
+    """
+    records = stats.to_dict("records")
+    n = max(1, round(keep * len(records)))
+    windows = [("windows I+II", spec)]
+    ids = [t.id for t in spec.targets]
+    if any(i.startswith("T") for i in ids) and not all(i.startswith("T") for i in ids):
+        windows.insert(0, ("window I", only(spec, ("T",))))
+    else:  # a targets file without the two windows: one stage on all its targets
+        windows = [("all targets", spec)]
+    out = {}
+    for label, targets in windows:
+        distance = np.array([total_distance(targets, r) for r in records])
+        chosen = np.argsort(distance, kind="stable")[:n]
+        stage = prior_sample.iloc[chosen].reset_index(drop=True).copy()
+        stage[WEIGHT] = 1.0 / n
+        out[f"{label} (rejection, {keep:.0%})"] = stage
+    return out

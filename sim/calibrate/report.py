@@ -32,7 +32,7 @@ from sim.calibrate.abc import (
     weighted_quantile,
 )
 from sim.calibrate.forecast import forecast_markdown, forecast_scenario, forecast_table
-from sim.calibrate.narrowing import narrowing_markdown, narrowing_table
+from sim.calibrate.narrowing import narrowing_markdown, narrowing_table, rejection_stages
 from sim.calibrate.plots import write_plots
 from sim.calibrate.statistics import ranges
 from sim.calibrate.targets import TargetsSpec
@@ -306,8 +306,15 @@ def write_outputs(
             scale_check_replicates,
             last_distances=[total_distance(spec, row) for row in last_stats.to_dict("records")],
         )
-        if earlier:
-            stages = {**earlier, label: posterior}
+        population = history.get_population(t=0)  # generation 0: the prior sample
+        prior_sample = pd.DataFrame([dict(p.parameter) for p in population.particles])
+        prior_stats = pd.DataFrame([dict(p.sum_stat) for p in population.particles])
+        stages = {
+            **(earlier or {}),
+            **rejection_stages(spec, prior_sample, prior_stats),
+            label: posterior,
+        }
+        if len(stages) > 1:
             narrowed = narrowing_table(spec, stages)
             narrowed.to_csv(tmp / "narrowing.csv", index=False)
             text += "\n" + narrowing_markdown(narrowed, list(stages))
