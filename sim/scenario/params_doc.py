@@ -160,7 +160,7 @@ def calibrated_sources(folder: Path = CALIBRATION) -> dict[str, str]:
         name = prior["parameter"]
         value = values.get(name, "?")
         out[name] = (
-            f"calibrated to sources.md section 1 by ABC-SMC: baseline {value} "
+            f"calibrated to sources.md sections 1 and 4 by ABC-SMC: baseline {value} "
             f"(calibration/fitted.yaml), prior {prior['distribution']} "
             f"[{prior['low']}, {prior['high']}]"
         )
