@@ -5,10 +5,15 @@ An independent re-implementation of the officials' logic of the vectorized model
 its own state and its own clocks; every month, each phase loops over the officials concerned and
 each official decides alone, calling the pure rules of :mod:`sim.core.rules` on one-element
 arrays and drawing its uniforms from the same counter-based streams keyed by (official, month).
-The phases follow :meth:`sim.core.model.FlightModel.step`: state levers, country responses,
-entry and retirement, family abroad and exposure (stay / hide / flee, border capture,
-destination), investigations closing or ending in late flight, capture at home, then fugitives
-abroad (return channels, death, moving on, confiscation), then recording.
+The phases follow :meth:`sim.core.model.FlightModel.step`: state levers (campaign pulses,
+leniency deadlines, most-wanted lists), country responses (pledges, pressure and pursuit aimed at
+one host, host reactions, each legal family's ceiling, dated investor visas and census diaspora),
+entry and retirement, family abroad and exposure (stay / hide / flee, with each destination's
+return hazard as the official perceives it through the salience of last months' returns; border
+capture, destination), investigations closing or ending in late flight, capture at home (covert
+returners included), then fugitives abroad (listing on a most-wanted list, return channels times
+the fugitive's own frailty and listing, death, moving on, covert return home, confiscation), then
+recording and the salience update.
 
 Because officials do not interact within a month (they all see the same country view), looping
 over them one by one gives the same outcomes as the model's batch operations; only sums of money
