@@ -11,11 +11,11 @@ import pyabc
 import pytest
 import yaml
 from distributed import LocalCluster, get_worker
+from scipy import stats
 
 from sim.calibrate.abc import (
     DB_NAME,
     STATE_NAME,
-    TRANSITION_SCALING,
     RangeDistance,
     Simulator,
     calibration_scenario,
@@ -25,6 +25,7 @@ from sim.calibrate.abc import (
     replicate_of,
     run_abc,
     simulate,
+    to_box,
     truncate,
     weighted_quantile,
 )
@@ -146,7 +147,7 @@ def test_interrupted_calibration_resumes_and_cli_guards_the_history(tmp_path):
     saved = json.loads((out / STATE_NAME).read_text())
     assert [g["t"] for g in saved["generations"]] == [0, 1]
     assert saved["generations"][1]["epsilon"] < np.inf
-    table = posterior_table(history)
+    table = posterior_table(history, spec)
     assert list(table.columns) == sorted(TRUTH) + ["weight"]
     assert table["weight"].sum() == pytest.approx(1.0)
     # the command line refuses to overwrite a history, or to resume with other targets
@@ -166,7 +167,7 @@ def _coverage(tmp_path: Path, truth: dict[str, float], population: int, generati
     spec = load_targets(targets_file(tmp_path, synthetic_ranges(tmp_path, truth)))
     history, _ = run_abc(spec, tmp_path / "abc", population, generations, scale=200, jobs=2,
                          show_progress=False)  # fmt: skip
-    post = posterior_table(history)
+    post = posterior_table(history, spec)
     w = post["weight"].to_numpy()
     covered = {}
     for name, value in truth.items():
@@ -217,7 +218,7 @@ def test_dask_scheduler_address_runs_the_sampler_on_the_cluster(tmp_path):
         finally:
             close()
     assert type(sampler).__name__ == "DaskDistributedSampler"
-    assert len(posterior_table(history)) == 4
+    assert len(posterior_table(history, spec)) == 4
 
 
 def run_worker_name() -> str:
@@ -293,19 +294,21 @@ def test_outputs_keep_shares_in_the_posterior_and_out_of_the_fitted_scenario(tmp
     assert (out / TARGETS_USED).read_bytes() == Path(spec.file).read_bytes()
 
 
-def test_the_perturbation_kernel_proposes_inside_the_priors_at_a_usable_rate():
-    # with 39 bounded priors pyabc's default kernel proposed inside the box about once in 2,000
-    # tries; TRANSITION_SCALING must keep that rate usable for the committed targets
+def test_logistic_coordinates_give_exactly_the_priors_and_never_leave_their_box():
+    # pyabc works in logistic coordinates: z ~ Logistic(0, 1) maps to the file's uniform and
+    # loguniform priors, and any z (a perturbed particle too) maps inside the prior's range
     spec = load_targets(ROOT / "calibration" / "targets.yaml")
     dist = prior(spec)
-    sample = pd.DataFrame([dict(dist.rvs()) for _ in range(200)])
-    rates = {}
-    for scaling in (1.0, TRANSITION_SCALING):
-        kernel = pyabc.MultivariateNormalTransition(scaling=scaling)
-        kernel.fit(sample, np.full(len(sample), 1 / len(sample)))
-        proposals = kernel.rvs(1000)
-        rates[scaling] = np.mean(
-            [dist.pdf(pyabc.Parameter(dict(r))) > 0 for _, r in proposals.iterrows()]
-        )
-    assert rates[1.0] < 0.005
-    assert rates[TRANSITION_SCALING] > 0.01
+    values = pd.DataFrame([to_box(spec, dict(dist.rvs())) for _ in range(2000)])
+    for p in spec.all_priors:
+        x = values[p.parameter].to_numpy()
+        assert ((p.low <= x) & (x <= p.high)).all(), p.parameter
+        unit = (x - p.low) / (p.high - p.low)
+        if p.distribution == "loguniform":
+            unit = np.log(x / p.low) / np.log(p.high / p.low)
+        assert stats.kstest(unit, "uniform").pvalue > 1e-4, p.parameter
+    extreme = to_box(spec, dict.fromkeys(spec.parameters, 40.0))
+    assert all(extreme[p.parameter] <= p.high for p in spec.all_priors)
+    kernel = pyabc.MultivariateNormalTransition()
+    kernel.fit(pd.DataFrame([dict(dist.rvs()) for _ in range(200)]), np.full(200, 1 / 200))
+    assert all(dist.pdf(pyabc.Parameter(dict(r))) > 0 for _, r in kernel.rvs(200).iterrows())

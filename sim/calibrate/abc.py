@@ -1,9 +1,12 @@
 """Calibration by approximate Bayesian computation (ABC-SMC, pyabc) against range targets.
 
 What is pyabc's and what is ours. Inference is pyabc 0.13's ``ABCSMC`` (Beaumont et al. 2009;
-Klinger et al. 2018): populations of particles, a multivariate normal perturbation kernel
-(narrowed: :data:`TRANSITION_SCALING`), a median epsilon schedule, importance weights, and a
-resumable SQLite history. Samplers are pyabc's: ``MulticoreEvalParallelSampler`` on this
+Klinger et al. 2018): populations of particles, a multivariate normal perturbation kernel, a
+median epsilon schedule, importance weights, and a resumable SQLite history. pyabc works in
+logistic coordinates (:func:`prior`, :func:`to_box`): with 39 bounded priors its kernel,
+working on the bounded values, proposed a point inside the prior's box about once in 2,000
+tries, and narrowing it made the importance weights degenerate (one particle held 99.8%).
+Samplers are pyabc's: ``MulticoreEvalParallelSampler`` on this
 machine, ``DaskDistributedSampler`` when a Dask scheduler address is given (the same cluster
 the sweeps use). Written here, because no library knows our targets:
 
@@ -62,15 +65,6 @@ from sim.scenario.policy import SCHEDULES
 from sim.scenario.schema import Scenario
 from sim.scenario.validation import validate
 from sim.world.dates import month_of
-
-TRANSITION_SCALING = 0.2
-"""Bandwidth factor of pyabc's multivariate normal perturbation kernel (times Silverman's).
-
-With 39 bounded priors, the default kernel (factor 1) proposed a point inside the prior's box
-about once in 2,000 tries, so a generation spent its time drawing and discarding proposals
-(measured on this calibration's generation 0: 0.05% inside at 1, 2.1% at 0.2, 6% at 0.1).
-0.2 keeps proposals inside at a usable rate while still moving particles across the box;
-tests/test_calibrate.py checks the rate on a prior sample of the committed targets."""
 
 DB_NAME = "calibration.db"
 STATE_NAME = "calibration_run.json"
@@ -164,7 +158,7 @@ class Simulator:
         self.adapter = target_adapter(scenario, spec)
 
     def __call__(self, par: Mapping[str, float]) -> dict[str, float]:
-        params = {name: float(par[name]) for name in self.spec.parameters}
+        params = to_box(self.spec, par)  # pyabc samples logistic coordinates (see prior)
         return _simulate(self.adapter, self.spec, params, replicate_of(params), self.seed)
 
 
@@ -220,14 +214,31 @@ def total_distance(spec: TargetsSpec, stats: Mapping[str, float]) -> float:
 
 
 def prior(spec: TargetsSpec) -> pyabc.Distribution:
-    """The priors of the targets file as a pyabc distribution (scipy parametrisation)."""
-    rvs = {}
+    """The priors of the targets file as a pyabc distribution, in logistic coordinates.
+
+    Each parameter is sampled as ``z ~ Logistic(0, 1)``; :func:`to_box` maps it to the
+    parameter's value. Since ``1 / (1 + exp(-z))`` is then uniform on (0, 1), the values are
+    exactly the targets file's uniform and loguniform priors, but pyabc's perturbation kernel
+    works on an unbounded space where no proposal falls outside the prior.
+    """
+    return pyabc.Distribution(**{p.parameter: pyabc.RV("logistic", 0, 1) for p in spec.all_priors})
+
+
+def to_box(spec: TargetsSpec, coordinates: Mapping[str, float]) -> dict[str, float]:
+    """Parameter values of logistic coordinates (:func:`prior`), one per prior of ``spec``.
+
+    ``u = 1 / (1 + exp(-z))``; a uniform prior gives ``low + (high - low) u``, a loguniform one
+    ``low (high / low) ** u``.
+    """
+    out = {}
     for p in spec.all_priors:
+        u = 1.0 / (1.0 + math.exp(-float(coordinates[p.parameter])))
         if p.distribution == "uniform":
-            rvs[p.parameter] = pyabc.RV("uniform", p.low, p.high - p.low)
+            value = p.low + (p.high - p.low) * u
         else:
-            rvs[p.parameter] = pyabc.RV("loguniform", p.low, p.high)
-    return pyabc.Distribution(**rvs)
+            value = p.low * (p.high / p.low) ** u
+        out[p.parameter] = min(max(value, p.low), p.high)  # rounding at u = 0 or 1
+    return out
 
 
 def observed(spec: TargetsSpec) -> dict[str, float]:
@@ -306,7 +317,6 @@ def run_abc(
         prior(spec),
         RangeDistance(spec),
         population_size=population,
-        transitions=pyabc.MultivariateNormalTransition(scaling=TRANSITION_SCALING),
         eps=ResumableMedianEpsilon(),
         sampler=sampler or pyabc.sampler.MulticoreEvalParallelSampler(n_procs=jobs),
     )
@@ -357,11 +367,14 @@ def run_abc(
     return history, state
 
 
-def posterior_table(history: pyabc.History) -> pd.DataFrame:
-    """The last generation's particles: one column per parameter and a normalised ``weight``."""
-    df, w = history.get_distribution(m=0, t=history.max_t)
-    table = df.reset_index(drop=True).copy()
-    table.columns = [str(c) for c in table.columns]
+def posterior_table(
+    history: pyabc.History, spec: TargetsSpec, t: int | None = None
+) -> pd.DataFrame:
+    """A generation's particles (the last by default) as parameter values (:func:`to_box`): one
+    column per parameter and a normalised ``weight``."""
+    df, w = history.get_distribution(m=0, t=history.max_t if t is None else t)
+    rows = [to_box(spec, {str(k): v for k, v in row.items()}) for _, row in df.iterrows()]
+    table = pd.DataFrame(rows)
     table = table[sorted(table.columns)]
     table["weight"] = np.asarray(w, dtype=float) / float(np.sum(w))
     return table

@@ -28,6 +28,7 @@ from sim.calibrate.abc import (
     calibration_scenario,
     posterior_table,
     target_statistics,
+    to_box,
     total_distance,
     weighted_quantile,
 )
@@ -225,7 +226,7 @@ def write_outputs(
     scale = state["scale"]
     seed = spec.settings.seed
     scenario = calibration_scenario(spec, scale)
-    posterior = posterior_table(history)
+    posterior = posterior_table(history, spec)
     summary = posterior_summary(spec, posterior)
     medians, observed_medians = split_parameters(
         dict(zip(summary["parameter"], summary["median"], strict=True))
@@ -307,8 +308,9 @@ def write_outputs(
             last_distances=[total_distance(spec, row) for row in last_stats.to_dict("records")],
         )
         population = history.get_population(t=0)  # generation 0: the prior sample
-        prior_sample = pd.DataFrame([dict(p.parameter) for p in population.particles])
-        prior_stats = pd.DataFrame([dict(p.sum_stat) for p in population.particles])
+        particles = population.particles
+        prior_sample = pd.DataFrame([to_box(spec, dict(p.parameter)) for p in particles])
+        prior_stats = pd.DataFrame([dict(p.sum_stat) for p in particles])
         stages = {
             **(earlier or {}),
             **rejection_stages(spec, prior_sample, prior_stats),
