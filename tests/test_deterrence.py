@@ -24,7 +24,7 @@ ON = {"world.deterrence.weight": 6.0, "world.deterrence.salience_weight": 1.0}
 """Deterrence on, whatever the defaults: the direction tests hold for any positive weight."""
 
 
-def fled_2014_2016(file: str, overrides: dict, scale: int = 20) -> float:
+def fled_2014_2016(file: str, overrides: dict, scale: int = 5) -> float:
     """New flights 2014-2016 (real officials) of one run ending in 2016."""
     sc = load_scenario(SCENARIOS / file, {"run.scale": scale, "run.end": "2016-12", **overrides})
     model = FlightModel(sc)
@@ -73,7 +73,8 @@ def test_deterrence_off_leaves_pursuit_out_of_the_flight_decision_and_on_brings_
     assert fled_2014_2016("baseline.yaml", off) == pytest.approx(
         fled_2014_2016("baseline.yaml", {**off, **more}), rel=0.05
     )
-    assert fled_2014_2016("baseline.yaml", {**ON, **more}) < 0.8 * fled_2014_2016(
+    # at the calibrated baseline (scale 5, same draws) pursuit x3 from 2014 cuts flights by 18%
+    assert fled_2014_2016("baseline.yaml", {**ON, **more}) < 0.9 * fled_2014_2016(
         "baseline.yaml", ON
     )
 
@@ -86,7 +87,8 @@ def test_more_salient_returns_mean_fewer_new_flights():
     louder = fled_2014_2016(
         "baseline.yaml", {**ON, "world.deterrence.salience_reference_per_month": 3.0}
     )
-    assert louder < 0.9 * fled_2014_2016("baseline.yaml", ON)
+    # measured at the calibrated baseline (scale 5, same draws): 24% and 10% fewer
+    assert louder < 0.95 * fled_2014_2016("baseline.yaml", ON)
 
 
 def test_without_fox_hunt_and_sky_net_more_officials_flee():

@@ -123,7 +123,7 @@ def _listed_run() -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
             "run.end": "2018-04",
             **OFF,
             "world.fugitives.frailty_variance": 2.0,
-            "policy.most_wanted": [{"date": "2015-04", "size": 3000, "pursuit_multiplier": 15.0}],
+            "policy.most_wanted": [{"date": "2015-04", "size": 2000, "pursuit_multiplier": 15.0}],
         },
     )
     model = FlightModel(sc)
@@ -151,7 +151,7 @@ def _yearly_return_fraction(ids: np.ndarray, before: np.ndarray, after: np.ndarr
 
 def test_a_most_wanted_list_returns_its_members_faster_at_first():
     listed, unlisted, states = _listed_run()
-    assert listed.size == 300
+    assert listed.size == 200
     first_listed = _yearly_return_fraction(listed, states[0], states[1])
     first_unlisted = _yearly_return_fraction(unlisted, states[0], states[1])
     assert first_listed > 1.5 * first_unlisted

@@ -123,6 +123,8 @@ def test_constant_hazard_gives_geometric_time_abroad():
             "world.destination.move_on_per_year": 0.0,
             "world.destination.transit_move_on_per_year": 0.0,
             "world.assets.confiscation_per_year": 0.0,
+            "world.fugitives.frailty_variance": 0.0,  # one hazard for all: no frailty
+            "world.fugitives.covert_return_per_year": 0.0,
             "world.decision.flee_constant": 0.0,
             "policy.pursuit": [],
             "policy.leniency_windows": [],

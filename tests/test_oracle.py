@@ -36,7 +36,7 @@ CASES: dict[str, tuple[str, dict]] = {
     "all_channels": (
         "baseline.yaml",
         {
-            "world.returns.extradition_per_year": 3.0,
+            "world.returns.extradition_per_year": 30.0,
             "world.deterrence.weight": 0.0,
             "world.returns.prosecution_per_year": 0.05,
             "policy.treaties.endogenous_signing": True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -30,8 +31,15 @@ def test_committed_targets_cover_t1_to_t5_with_sources_and_valid_priors():
     for p in spec.priors:
         for value in (p.low, p.high):
             scenario = with_overrides(baseline, {p.parameter: value})
-            section, name = p.parameter.split(".")[1:]
-            assert getattr(getattr(scenario.world, section), name) == pytest.approx(value)
+            if p.parameter.startswith("policy."):  # a lever strength: policy.<list>[i].<field>
+                name, index, field = re.fullmatch(
+                    r"policy\.(\w+)\[(\d+)\]\.(\w+)", p.parameter
+                ).groups()
+                got = getattr(getattr(scenario.policy, name)[int(index)], field)
+            else:
+                section, name = p.parameter.split(".")[1:]
+                got = getattr(getattr(scenario.world, section), name)
+            assert got == pytest.approx(value)
 
 
 def write_mutated(tmp_path: Path, mutate) -> Path:
@@ -136,7 +144,7 @@ def test_check_validates_only_and_prints_one_line(tmp_path, capsys):
     assert main(["calibrate", "--check", str(TARGETS)]) == 0
     out = capsys.readouterr().out
     assert (
-        out == f"{TARGETS}: valid (20 targets, 12 priors, 5 observation shares, "
+        out == f"{TARGETS}: valid (20 targets, 34 priors, 5 observation shares, "
         "../scenarios/baseline.yaml to 2016-12)\n"
     )
     bad = write_mutated(tmp_path, _set("high", math.inf, section="priors"))

@@ -75,7 +75,9 @@ class CountryStates:
         self.scenario = scenario
         self.stream = stream
         n = len(table)
-        self.cooperation = table.base_cooperation.astype(float).copy()
+        # each country starts at its own willingness, within its courts' ceiling
+        ceiling = rules.cooperation_ceiling(table.legal_family, scenario.world.cooperation)
+        self.cooperation = np.minimum(table.base_cooperation.astype(float), ceiling)
         self.stock_abroad = np.zeros(n, dtype=np.int64)
         # countries and regions; the regional aggregate rows are not counted as countries
         self.is_country = np.array([k != "aggregate" for k in table.kind])
