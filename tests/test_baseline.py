@@ -1,9 +1,10 @@
 """The baseline uses the calibrated parameters of calibration/fitted.yaml."""
 
 import re
+from types import SimpleNamespace
 
 import yaml
-from support import BASELINE, ROOT
+from support import BASELINE, ROOT, value_at
 
 from sim.calibrate.targets import load_targets
 from sim.scenario.load import load_scenario
@@ -49,15 +50,9 @@ def test_every_prior_holds_its_parameters_hand_set_default():
     baseline = load_scenario(BASELINE)
     spec = load_targets(ROOT / "calibration" / "targets.yaml")
     assert len(spec.priors) >= 34
+    hand_set = SimpleNamespace(world=world, policy=baseline.policy)
     for prior in spec.priors:
-        if prior.parameter.startswith("policy."):
-            name, index, field = re.fullmatch(
-                r"policy\.(\w+)\[(\d+)\]\.(\w+)", prior.parameter
-            ).groups()
-            value = getattr(getattr(baseline.policy, name)[int(index)], field)
-        else:
-            section, key = prior.parameter.split(".")[1:]
-            value = getattr(getattr(world, section), key)
+        value = value_at(hand_set, prior.parameter)
         assert prior.low <= value <= prior.high, prior.parameter
 
 
@@ -76,5 +71,4 @@ def test_baseline_sets_the_fitted_lever_strengths():
     }
     baseline = load_scenario(BASELINE)
     for path, value in levers.items():
-        name, index, field = re.fullmatch(r"policy\.(\w+)\[(\d+)\]\.(\w+)", path).groups()
-        assert getattr(getattr(baseline.policy, name)[int(index)], field) == float(value), path
+        assert value_at(baseline, path) == float(value), path

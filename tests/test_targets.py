@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from support import value_at
 
 from sim.calibrate.statistics import RANK_UNIT, miss, outside, ranges, ranking_score
 from sim.calibrate.targets import PeriodTarget, RankingTarget, load_targets
@@ -31,15 +31,7 @@ def test_committed_targets_cover_t1_to_t5_with_sources_and_valid_priors():
     for p in spec.priors:
         for value in (p.low, p.high):
             scenario = with_overrides(baseline, {p.parameter: value})
-            if p.parameter.startswith("policy."):  # a lever strength: policy.<list>[i].<field>
-                name, index, field = re.fullmatch(
-                    r"policy\.(\w+)\[(\d+)\]\.(\w+)", p.parameter
-                ).groups()
-                got = getattr(getattr(scenario.policy, name)[int(index)], field)
-            else:
-                section, name = p.parameter.split(".")[1:]
-                got = getattr(getattr(scenario.world, section), name)
-            assert got == pytest.approx(value)
+            assert value_at(scenario, p.parameter) == pytest.approx(value)
 
 
 def write_mutated(tmp_path: Path, mutate) -> Path:

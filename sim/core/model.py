@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from mesa.agent import AgentSet
 
-from sim.core import abroad_kernels, rules, transitions
+from sim.core import abroad_kernels, hazards, rules, transitions
 from sim.core.agents import CountryAgent, CountryStates, StateAgent
 from sim.core.levers import compile_levers
 from sim.core.metrics import FLOWS, STOCKS
@@ -98,7 +98,7 @@ class FlightModel(mesa.Model):
         )
         deterrence = scenario.world.deterrence
         if deterrence.weight > 0:  # as officials see it at the start: no returns signal yet
-            total = transitions.return_table(self.country_states, self.levers.at(0))[1]
+            total = hazards.return_table(self.country_states, self.levers.at(0))[1]
             perceived = rules.perceived_return_hazard(total, 0.0, deterrence)
             planned = rules.deterred_utility(planned, np.zeros(1), perceived, deterrence.weight)
         self.logsum_reference = float(rules.logsum(planned)[0])

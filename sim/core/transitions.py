@@ -12,29 +12,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from pydantic import BaseModel
 
 from sim.core import abroad_kernels, draw_kernels, pool_kernels, rule_kernels, rules
 from sim.core.agents import CountryStates
+from sim.core.hazards import deter, individual_rates, monthly, parameters, return_table
 from sim.core.levers import LeverMonth
 from sim.core.metrics import empty_flows
 from sim.core.population import OfficialPopulation, to_officials
 from sim.core.population import OfficialState as S
 from sim.world.countries import CountryTable
 
-RETURN_PARAMETERS = (
-    "persuasion_per_year",
-    "deportation_per_year",
-    "extradition_per_year",
-    "prosecution_per_year",
-    "surrender_per_year",
-    "family_in_china_effect",
-    "leniency_effect",
-    "asylum_delay_effect",
-    "death_penalty_assurance",
-    "coercion_persuasion_effect",
-)
-"""The return parameters :func:`rule_kernels.return_rates_by_row` reads, in its order."""
 DESTINATION_TERMS = (
     "treaty",
     "cooperation",
@@ -67,21 +54,6 @@ class Month:
     """:func:`return_table` of the month: rates, totals and move-on rates by row."""
     perceived: np.ndarray | None = None
     """:func:`rules.perceived_return_hazard` by row, when deterrence is on (else ``None``)."""
-
-
-@lru_cache(maxsize=64)
-def parameters(p: BaseModel, names: tuple[str, ...]) -> np.ndarray:
-    """Parameters ``names`` of the parameter set ``p``, as an array the kernels read.
-
-    Computed once per parameter set (sets are immutable); callers must not write to it.
-    """
-    return np.array([getattr(p, name) for name in names], dtype=float)
-
-
-@lru_cache(maxsize=64)
-def monthly(rate_per_year: float) -> float:
-    """:func:`rules.monthly_probability` of a constant yearly rate, computed once per rate."""
-    return float(rules.monthly_probability(rate_per_year))
 
 
 def new_month(
@@ -135,45 +107,6 @@ def new_month(
         returns=returns,
         perceived=perceived,
     )
-
-
-def return_table(
-    countries: CountryStates, lever: LeverMonth
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return hazards by (family abroad, country) row, once a month, for returns and deterrence.
-
-    Hazards depend on the official only through the host and family abroad: computed for each
-    row (countries without family abroad, then with) by :func:`rule_kernels.return_rates_by_row`
-    (:func:`rules.return_rates` and :func:`rules.move_on_probability`, see there). Returns the
-    ``(rows, 5)`` yearly rates, their row sums and the yearly move-on rates.
-    """
-    w, cs = countries.scenario.world, countries
-    return rule_kernels.return_rates_by_row(  # see the rules
-        cs.row_country,
-        cs.treaty_in_force,
-        cs.cooperation,
-        lever.legal_assistance,
-        cs.row_fair_trial_objection,
-        cs.row_asylum_delay_years,
-        cs.row_death_penalty_abolished,
-        cs.row_family_abroad,
-        cs.row_transit,
-        np.array([lever.pursuit, lever.persuasion_program, lever.leniency]),
-        parameters(w.returns, RETURN_PARAMETERS),
-        parameters(
-            w.destination,
-            ("move_on_threshold_per_year", "move_on_per_year", "transit_move_on_per_year"),
-        ),
-        host_levers(lever),
-    )
-
-
-def _deter(pop: OfficialPopulation, ids: np.ndarray, m: Month, utility: np.ndarray) -> np.ndarray:
-    """:func:`rules.deterred_utility` of fleeing officials ``ids`` (unchanged when off)."""
-    if m.perceived is None:
-        return utility
-    family = pop.family_country[ids] >= 0
-    return rules.deterred_utility(utility, family, m.perceived, pop.world.deterrence.weight)
 
 
 def country_view(states: CountryStates, scale: int) -> rules.CountryState:
@@ -283,7 +216,7 @@ def flee(
         return
     if utility is None:
         hasty = _hasty(pop, gone, m.step)
-        utility = _deter(pop, gone, m, _destination_utility(pop, gone, m, hasty))
+        utility = deter(pop, gone, m.perceived, _destination_utility(pop, gone, m, hasty))
     else:
         utility = utility[~stopped]
     where = _choose_destination(pop, gone, m, utility, k=0)
@@ -342,7 +275,9 @@ def exposures(pop: OfficialPopulation, m: Month) -> None:
         return
     pop.gains_usd[ids] = gains
     m.flows["exposed"] += ids.size
-    utility = _deter(pop, ids, m, _destination_utility(pop, ids, m, _hasty(pop, ids, m.step)))
+    utility = deter(
+        pop, ids, m.perceived, _destination_utility(pop, ids, m, _hasty(pop, ids, m.step))
+    )
     d, lever = w.decision, m.lever
     # rules.response_probabilities and rules.choose, with numpy's log and exp (see the kernels)
     log_gains = np.log(np.maximum(gains, 1.0) / w.exposure.reference_gains_usd)
@@ -425,7 +360,7 @@ def abroad(pop: OfficialPopulation, m: Month) -> None:
     n_c = len(t)
     rates_by_row, total_by_row, move_by_row = m.returns  # by (family abroad, country) row
     streams = pop.streams
-    individual = _individual_rates(pop, ids, m)
+    individual = individual_rates(pop, ids, m.lever, m.returns[0])
     if individual is None:
         fate = rule_kernels.abroad_fates(
             ids,
@@ -517,17 +452,6 @@ def _recover(pop: OfficialPopulation, ids: np.ndarray, share: np.ndarray, m: Mon
     m.flows["assets_recovered_usd"] += float(amount.sum())
 
 
-# ------------------------------------------------------------------------ hosts as actors
-def host_levers(lever: LeverMonth) -> np.ndarray:
-    """``(3, n_countries)``: pursuit aimed at each host, coercion there, the host's crackdown.
-
-    The ``host_levers`` argument of :func:`rule_kernels.return_rates_by_row`.
-    """
-    return np.stack(
-        [lever.targeted_pursuit, lever.coercion + lever.targeted_coercion, lever.host_reaction]
-    )
-
-
 # --------------------------------------------------------- Sky Net era: officials' side (issue 11)
 def _list_most_wanted(pop: OfficialPopulation, size: int, multiplier: float) -> None:
     """Flag for good the ``size`` most prominent fugitives abroad not yet listed.
@@ -541,18 +465,6 @@ def _list_most_wanted(pop: OfficialPopulation, size: int, multiplier: float) -> 
     pop.listed[chosen] = True
     pop.wanted[chosen] = multiplier
     pop.listed_ids = np.concatenate([pop.listed_ids, chosen])
-
-
-def _individual_rates(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> np.ndarray | None:
-    """:func:`rules.individual_return_rates` of fugitives ``ids``, or ``None`` when all of
-    them would equal their row of the month's table (no frailty, nobody listed, no deadline)."""
-    f = pop.world.fugitives
-    deadline = m.lever.leniency_deadline if f.deadline_effect > 0 else 0.0
-    if f.frailty_variance <= 0 and deadline == 0.0 and pop.listed_ids.size == 0:
-        return None
-    rows = pop.destination[ids].astype(np.int64) + len(m.table) * (pop.family_country[ids] >= 0)
-    rates = m.returns[0][rows]
-    return rules.individual_return_rates(rates, pop.frailty[ids], pop.wanted[ids], deadline, f)
 
 
 def _covert_returns(pop: OfficialPopulation, ids: np.ndarray, m: Month) -> np.ndarray:
