@@ -176,7 +176,7 @@ def _ranking() -> RankingTarget:
 @pytest.mark.parametrize(
     ("stocks", "score"),
     [
-        ({"USA": 9, "CAN": 8, "AUS": 7, "SGP": 1, "XCE": 100, "HKG": 50}, 3),
+        ({"USA": 9, "CAN": 8, "AUS": 7, "SGP": 1, "XSM": 100, "HKG": 50}, 3),
         ({"USA": 9, "SGP": 8, "AUS": 7, "CAN": 1}, 2),
         ({"SGP": 9, "THA": 8, "GBR": 7, "USA": 6, "CAN": 5, "AUS": 4}, 0),
         ({"USA": 9, "CAN": 8, "AUS": 5, "SGP": 5}, 2),  # a tie never helps the listed country

@@ -31,7 +31,6 @@ AGGREGATES = {
     "XEF": "TZA UGA RWA BDI SOM SOL DJI ERI MDG COM SYC MUS",
     "XSF": "MOZ ZMB ZWE MWI BWA SWZ",
     "XME": "SAU IRQ SYR JOR LBN ISR PSE KWT QAT BHR OMN YEM",
-    "XCE": "SVK SVN HRV EST LVA LUX ISL AND LIE MCO SMR",
     "XBK": "SRB MNE MKD ALB MDA XKX",
     "XCS": "TKM GEO",
     "XSS": "BGD BTN MDV",
@@ -44,16 +43,22 @@ AGGREGATES = {
 """Regional aggregate rows and their members (SOL: Somaliland, a Natural Earth outline)."""
 SOVEREIGN = {
     "USA": "PRI VIR GUM ASM MNP",
-    "FRA": "NCL PYF ATF MAF",
+    "FRA": "NCL PYF ATF MAF MCO",
     "GBR": "CHI IMN GIB BMU CYM TCA VGB FLK",
     "NLD": "ABW CUW SXM",
     "CYP": "CYN",
     "DNK": "GRL FRO",
     "MAR": "ESH",
+    "ITA": "SMR",
+    "CHE": "LIE",
+    "ESP": "AND",
 }
 """Territories (and two disputed outlines) counted with a named row: the jurisdiction that
 would act on a request (CYN: Northern Cyprus; ESH: Western Sahara, mostly administered by
-Morocco)."""
+Morocco). The four European microstates follow the neighbour they share a customs union with
+(Monaco France, San Marino Italy, Liechtenstein Switzerland; Andorra, in the EU customs union
+for goods, Spain, the home of most of its foreign residents): each admits residents on its own
+strict terms, and a row of their own would give the logit a rich, empty destination."""
 NATURAL_EARTH = {
     "Tanzania": "TZA", "W. Sahara": "ESH", "Dem. Rep. Congo": "COD", "Dominican Rep.": "DOM",
     "Falkland Is.": "FLK", "Fr. S. Antarctic Lands": "ATF", "Central African Rep.": "CAF",
