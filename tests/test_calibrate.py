@@ -117,7 +117,7 @@ def test_simulator_is_deterministic_per_parameter_set_and_distance_uses_ranges(t
     x = model(TRUTH)
     assert x == model(dict(TRUTH))
     assert replicate_of(TRUTH) == replicate_of(dict(reversed(TRUTH.items())))
-    other = model({**TRUTH, "world.decision.flee_constant": -1.0})
+    other = model({**TRUTH, "world.decision.flee_constant": 0.0})
     assert other["fled"] > x["fled"]
     distance = RangeDistance(spec)
     assert distance(x, {}) == 0.0

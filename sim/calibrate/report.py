@@ -32,6 +32,7 @@ from sim.calibrate.abc import (
     weighted_quantile,
 )
 from sim.calibrate.forecast import forecast_markdown, forecast_scenario, forecast_table
+from sim.calibrate.misses import misses_table
 from sim.calibrate.narrowing import narrowing_markdown, narrowing_table, rejection_stages
 from sim.calibrate.plots import write_plots
 from sim.calibrate.statistics import ranges
@@ -215,6 +216,9 @@ def write_outputs(
         prior_stats = history_stats(history, 0)
         last_stats = history_stats(history, history.max_t)
         trade = tradeoffs(prior_stats, fit, last_stats)
+        generations = [history_stats(history, t) for t in range(history.max_t + 1)]
+        missed = misses_table(spec, fit, generations, trade, scale, observed_medians)
+        missed.to_csv(tmp / "misses.csv", index=False)
         (tmp / "plots").mkdir()
         write_plots(
             spec,
@@ -236,6 +240,7 @@ def write_outputs(
             fit,
             fitted_fit,
             trade,
+            missed,
             scale_check,
             fitted_stats,
             len(tasks),
@@ -331,6 +336,7 @@ def report_text(
     fit: pd.DataFrame,
     fitted_fit: pd.DataFrame,
     trade: pd.DataFrame,
+    missed: pd.DataFrame,
     scale_check: pd.DataFrame | None,
     fitted_stats: pd.DataFrame,
     draws: int,
@@ -392,6 +398,18 @@ def report_text(
         _table(trade.round(2)) if len(trade) else "No pair of targets pulls against another.",
         "",
         "See `plots/tradeoffs.png`.",
+        "",
+        "## Why each miss",
+        "",
+        "Every row whose model median lies outside its range, with the reason drawn from the "
+        "calibration's own particles (`misses.csv`; `sim/calibrate/misses.py`): `coarse` (at the "
+        "calibration scale the statistic moves in steps wider than the range), `beyond the "
+        "model` (no particle of any generation came inside), `traded against` (particles reach "
+        "it, but the trade-off table pairs it with targets it would push out), `not converged` "
+        "(reachable, no trade-off found). `hit_*`: shares of particles inside the range in the "
+        "prior sample, the best generation and the last; `grain`: the statistic's step.",
+        "",
+        _table(missed.round(3)) if len(missed) else "Every row is inside its range.",
         "",
         "## Posterior",
         "",
