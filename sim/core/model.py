@@ -184,6 +184,17 @@ class FlightModel(mesa.Model):
         """ISO month (``YYYY-MM``) of a step."""
         return iso_month(self.scenario.start_month + step)
 
+    def release(self) -> None:
+        """Let the model be garbage-collected once its tables are read.
+
+        Mesa 3.3 keeps every model as a key of the class attribute ``Agent._ids`` (its per-model
+        id counters), so a finished model, its population included, stayed in memory for the
+        life of the process: about 17 MB per run at scale 10, which killed a calibration worker
+        (out of memory) after a few thousand runs. Mesa fixed it after 3.3 (mesa/mesa issue
+        3179, pull request 3180); this drops the entry by hand.
+        """
+        mesa.Agent._ids.pop(self, None)
+
 
 def _at_large(pop: OfficialPopulation) -> int:
     """Listed (most-wanted) officials still abroad or hiding inside China."""

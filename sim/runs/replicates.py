@@ -55,18 +55,21 @@ def run(
     """
     began = time.perf_counter()
     model = FlightModel(scenario, replicate=replicate, seed=seed)
-    model.run_model()
-    name = scenario.meta.name
-    root = model.seed_value
-    dates = [model.date_of(t) for t in range(model.n_steps)]
-    monthly = model.monthly_table()[[*FLOWS, *STOCKS]]
-    monthly.insert(0, "date", dates)
-    monthly.insert(1, "year", [int(d[:4]) for d in dates])
-    _keys(monthly, name, replicate, root)
-    countries = _country_table(model, dates)
-    _keys(countries, name, replicate, root)
-    events = _event_table(model, dates)
-    _keys(events, name, replicate, root)
+    try:
+        model.run_model()
+        name = scenario.meta.name
+        root = model.seed_value
+        dates = [model.date_of(t) for t in range(model.n_steps)]
+        monthly = model.monthly_table()[[*FLOWS, *STOCKS]]
+        monthly.insert(0, "date", dates)
+        monthly.insert(1, "year", [int(d[:4]) for d in dates])
+        _keys(monthly, name, replicate, root)
+        countries = _country_table(model, dates)
+        _keys(countries, name, replicate, root)
+        events = _event_table(model, dates)
+        _keys(events, name, replicate, root)
+    finally:
+        model.release()  # Mesa 3.3 would keep the model alive for the whole process
     return RunResult(
         scenario=name,
         replicate=replicate,
