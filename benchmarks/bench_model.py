@@ -20,7 +20,9 @@ Measured per size, for the model (construction and ``run_model``, event log on):
   model was built, per official in office.
 
 Then the calibration scale: a full baseline replicate (``run``, tables included) at
-``run.scale: 25``, best of 3 after the warm-up. Ends with ``RESULT`` lines.
+``run.scale: 25``, best of 3 after the warm-up, and the resident memory a finished run leaves
+behind (growth over 40 runs in one process after 20 settling runs, per run; Mesa 3.3 kept every
+model alive until ``FlightModel.release``). Ends with ``RESULT`` lines.
 
 Usage: ``python benchmarks/bench_model.py [--sizes 100 10 1] [--oracle-max 200000]``
 (``--sizes`` are ``run.scale`` values). On a machine shared with other work the times vary.
@@ -29,6 +31,8 @@ Usage: ``python benchmarks/bench_model.py [--sizes 100 10 1] [--oracle-max 20000
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import resource
 import sys
 import time
@@ -49,6 +53,8 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 INITIAL_OFFICIALS = 1_000_000
 """Officials in office in 1978 for the size runs (baseline: 500,000); see the module docstring."""
 CALIBRATION_SCALE = 25
+REPEATED_RUNS = 40
+"""Runs over which :func:`memory_per_run` measures the memory a finished run leaves behind."""
 
 
 def _peak_rss_bytes() -> int:
@@ -95,6 +101,30 @@ def calibration_run() -> float:
     return best
 
 
+def _rss_kb() -> int:
+    """The process's resident memory (Linux ``/proc/self/status``), in kB, after a full garbage
+    collection and glibc's ``malloc_trim`` (freed heap pages go back to the system, so what is
+    left is what is still held)."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/status", encoding="ascii") as fh:
+        line = next(x for x in fh if x.startswith("VmRSS:"))
+    return int(line.split()[1])
+
+
+def memory_per_run(runs: int = REPEATED_RUNS) -> float:
+    """Resident memory kept per finished run, in kB: growth over ``runs`` baseline replicates at
+    the calibration scale after 20 settling runs (a worker runs thousands; 0 means nothing kept)."""
+    scenario = load_scenario(BASELINE, {"run.scale": CALIBRATION_SCALE})
+    warm_up()
+    for replicate in range(20):
+        run(scenario, replicate)
+    before = _rss_kb()
+    for replicate in range(20, 20 + runs):
+        run(scenario, replicate)
+    return (_rss_kb() - before) / runs
+
+
 def in_fresh_process(fn, *args):
     """Run ``fn(*args)`` in a new process (its own peak RSS) and return the result."""
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
@@ -136,6 +166,8 @@ def main() -> None:
         )
     seconds = in_fresh_process(calibration_run)
     lines.append(f"RESULT scale={CALIBRATION_SCALE} run_s={seconds:.2f}")
+    kept = in_fresh_process(memory_per_run)
+    lines.append(f"RESULT repeated_runs={REPEATED_RUNS} kept_kb_per_run={kept:.0f}")
     print("\n".join(lines))
 
 

@@ -193,6 +193,8 @@ class FlightModel(mesa.Model):
         (out of memory) after a few thousand runs. Mesa fixed it after 3.3 (mesa/mesa issue
         3179, pull request 3180); this drops the entry by hand.
         """
+        for agent in list(self.agents):  # agents and model refer to each other: break it now
+            agent.remove()
         mesa.Agent._ids.pop(self, None)
 
 
