@@ -290,7 +290,13 @@ def test_outputs_keep_shares_in_the_posterior_and_out_of_the_fitted_scenario(tmp
     # the broader figure is the officials' over a share between 0.1 and 0.9
     ratio = fit.loc["broad", "model_median"] / fit.loc["fled", "model_median"]
     assert 1 / 0.9 <= ratio <= 1 / 0.1
-    assert "observation.officials_share_x" in (out / "report.md").read_text(encoding="utf-8")
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "observation.officials_share_x" in report
+    # generation 0 is a prior sample with equal weights: its effective size is the population
+    assert (
+        "Effective sample size (Kish, (sum w)^2 / sum w^2) of the last generation: 6.0 of 6"
+        in report
+    )
     assert (out / TARGETS_USED).read_bytes() == Path(spec.file).read_bytes()
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from sim.cli import main
 from sim.errors import InputError, ScenarioError
-from sim.runs.posterior import posterior_tasks
+from sim.runs.posterior import effective_sample_size, posterior_tasks
 from sim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,3 +132,11 @@ def test_lever_strengths_are_drawn_only_in_the_calibrations_own_runs(tmp_path, s
     beyond = _posterior(tmp_path, {"policy.exit_controls[9].value": [1.0], "weight": [1]}, "b.pq")
     with pytest.raises(ScenarioError, match=r"exit_controls\[9\]"):
         posterior_tasks(scenario, beyond, replicates=2, seed=3, levers=True)
+
+
+def test_effective_sample_size_counts_equal_weights_and_falls_to_one_when_one_holds_all():
+    assert effective_sample_size([0.25] * 4) == pytest.approx(4)
+    assert effective_sample_size([3.0, 3.0, 3.0]) == pytest.approx(3)  # scale-free
+    assert effective_sample_size([1.0, 0.0, 0.0, 0.0]) == pytest.approx(1)
+    assert effective_sample_size([0.5, 0.25, 0.25]) == pytest.approx(1 / 0.375)
+    assert effective_sample_size([0.0, 0.0]) == 0.0

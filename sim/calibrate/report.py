@@ -40,7 +40,13 @@ from sim.calibrate.targets import TargetsSpec
 from sim.calibrate.tradeoffs import TRADEOFF_CORRELATION, tradeoffs
 from sim.files import atomic_folder
 from sim.runs.folders import git_commit
-from sim.runs.posterior import WEIGHT, posterior_draws, posterior_tasks, split_parameters
+from sim.runs.posterior import (
+    WEIGHT,
+    effective_sample_size,
+    posterior_draws,
+    posterior_tasks,
+    split_parameters,
+)
 from sim.runs.replicates import RunResult, replicate_tasks
 from sim.runs.runner import execute
 from sim.scenario.load import with_overrides
@@ -247,6 +253,10 @@ def write_outputs(
             FITTED_REPLICATES,
             scale_check_replicates,
             last_distances=[total_distance(spec, row) for row in last_stats.to_dict("records")],
+            ess=[
+                effective_sample_size(history.get_distribution(t=t)[1])
+                for t in range(history.max_t + 1)
+            ],
         )
         population = history.get_population(t=0)  # generation 0: the prior sample
         particles = population.particles
@@ -343,6 +353,7 @@ def report_text(
     fitted_replicates: int,
     scale_replicates: int,
     last_distances: Sequence[float],
+    ess: Sequence[float],
 ) -> str:
     """The calibration report (Markdown)."""
     gens = state["generations"]
@@ -369,6 +380,20 @@ def report_text(
         + ".",
         "",
         _table(pd.DataFrame(gens).round(3)),
+        "",
+        f"Effective sample size (Kish, (sum w)^2 / sum w^2) of the last generation: "
+        f"{ess[-1]:.1f} of {state['population']} particles (by generation: "
+        f"{', '.join(f'{e:.1f}' for e in ess)})."
+        + (
+            " **Below a tenth of the population: a few particles hold most of the weight, so "
+            "draws from this posterior (the fit table, the forecast, `flightsim compare`) "
+            "understate the parameters' uncertainty.** In 39 dimensions the importance "
+            "weights of ABC-SMC (prior over proposal density) spread over many orders of "
+            "magnitude; an ABC-SMC whose moves are MCMC steps keeps the weights equal "
+            "(Drovandi and Pettitt 2011, Biometrics 67)."
+            if ess[-1] < state["population"] / 10
+            else ""
+        ),
         "",
         f"Last generation: {np.mean(np.asarray(last_distances) == 0):.0%} of particles meet every "
         "target (distance 0).",

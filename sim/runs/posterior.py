@@ -47,6 +47,14 @@ OBSERVATION_PREFIX = "observation."
 """Prefix of the observation model's parameters (calibrated, but not scenario parameters)."""
 
 
+def effective_sample_size(weights: Sequence[float] | np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles, (sum w)^2 / sum w^2: the number of
+    equally weighted draws they are worth (all equal: their number; one holds all: 1)."""
+    w = np.asarray(weights, dtype=float)
+    total = w.sum()
+    return float(total**2 / np.square(w).sum()) if total > 0 else 0.0
+
+
 def split_parameters(values: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
     """``(scenario parameters, observation parameters)`` of a set of calibrated values."""
     scenario = {k: v for k, v in values.items() if not k.startswith(OBSERVATION_PREFIX)}
