@@ -133,7 +133,7 @@ def test_constant_hazard_gives_geometric_time_abroad():
             "policy.leniency_windows": [],
             "run.end": "2000-12",
         },
-        scale=10,
+        scale=4,  # about 390 fugitives before 1995 at the calibrated exposure rate
     )
     ev = run(s, 0).events
     fled = ev[ev["event"] == "fled_abroad"].set_index("official_id")["date"].astype(str)

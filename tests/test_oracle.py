@@ -47,6 +47,7 @@ CASES: dict[str, tuple[str, dict]] = {
     "sky_net_officials": (
         "baseline.yaml",
         {
+            "world.decision.flee_constant": -1.5,  # enough fugitives abroad for the lists below
             "world.deterrence.weight": 4.0,
             "world.deterrence.salience_weight": 1.0,
             "world.deterrence.salience_reference_per_month": 50.0,
