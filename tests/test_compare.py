@@ -169,6 +169,10 @@ def test_self_comparison_gives_zero_effect_with_zero_width(tmp_path):
     assert manifest["narrowing"]["all_policies"] is None
     report = (out / "report.md").read_text()
     assert "no difference" in report and "plots/forest.png" in report
+    # the default posterior's worth is stated, with a warning when a few particles hold it all
+    ess, particles = manifest["posterior_effective_sample_size"], manifest["posterior_particles"]
+    assert f"effective sample size of {ess:g} of {particles} particles" in report
+    assert ("understates parameter uncertainty" in report) == (ess < particles / 10)
 
 
 def test_policy_after_the_horizon_has_no_effect(tmp_path):

@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     # imported when the command runs (matplotlib and Dask take seconds to import)
     from sim.compare.engine import default_name, labels_of, run_comparison
-    from sim.runs.posterior import posterior_tasks
+    from sim.runs.posterior import WEIGHT, effective_sample_size, posterior_tasks, read_posterior
     from sim.runs.runner import RESULTS_ROOT
 
     files = [args.base, *args.policies]
@@ -71,7 +71,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     check_replicates(scenarios, args.replicates)
     default = RESULTS_ROOT / default_name(labels_of(scenarios))
     out = check_out_folder(args.out or default, "compare", args.force)
-    posterior = None
+    posterior, drawn_from = None, {}
     if not args.fixed_parameters:
         path = Path(args.posterior)
         if not path.is_file():
@@ -83,6 +83,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         def posterior(scenario):
             return posterior_tasks(scenario, path, args.replicates, args.seed)
+
+        weights = read_posterior(path)[WEIGHT]
+        drawn_from = {
+            "posterior": str(path),
+            "posterior_particles": len(weights),
+            "posterior_effective_sample_size": round(effective_sample_size(weights), 1),
+        }
 
     with executor_from(args) as executor:
         folder = run_comparison(
@@ -97,7 +104,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
             posterior=posterior,
             fixed=True,
             show_progress=not args.quiet,
-            extra_manifest={**marker("compare"), **({"overrides": sets} if sets else {})},
+            extra_manifest={
+                **marker("compare"),
+                **drawn_from,
+                **({"overrides": sets} if sets else {}),
+            },
         )
     print(f"wrote {folder} (open {folder / 'report.md'})")
     return 0

@@ -116,6 +116,24 @@ def _flips(effects: pd.DataFrame, policy: str, views: Sequence[str]) -> list[str
     ]
 
 
+def _posterior_caveat(info: Mapping[str, Any]) -> str:
+    """What the posterior the draws came from is worth: its effective sample size."""
+    ess = info.get("posterior_effective_sample_size")
+    if ess is None:
+        return ""
+    n = info["posterior_particles"]
+    text = (
+        f" The posterior (`{info['posterior']}`) has an effective sample size of {ess:g} of "
+        f"{n} particles."
+    )
+    if ess < n / 10:
+        text += (
+            " **Its draws come from a few parameter sets, so the posterior view understates "
+            "parameter uncertainty.**"
+        )
+    return text
+
+
 def report_markdown(
     scenarios: Sequence[Scenario], files: Sequence[str], labels: Sequence[str],
     effects: pd.DataFrame, summary: pd.DataFrame, info: Mapping[str, Any],
@@ -210,9 +228,10 @@ def report_markdown(
         "## Caveats",
         "",
         "The model's behavioural parameters are fitted to a handful of reported figures up to "
-        "2014 (calibration/report.md) or set by hand; read effects as directions and rough "
+        "2016 (calibration/report.md) or set by hand; read effects as directions and rough "
         "sizes under the model's assumptions, not forecasts. Only the calibrated parameters "
-        "are drawn from the posterior; the hand-set ones stay fixed in both views.",
+        "are drawn from the posterior; the hand-set ones stay fixed in both views."
+        + _posterior_caveat(info),
         "",
         "## Files and manifest",
         "",
