@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.calibrate.statistics import ranges
 from sim.calibrate.targets import CountryStockTarget, RankingTarget, RatioTarget, TargetsSpec
+from sim.calibrate.tradeoffs import inside
 
 MONEY_METRICS = frozenset({"assets_taken_usd", "assets_recovered_usd"})
 """Metrics in US dollars (continuous): no grain."""
@@ -70,17 +71,13 @@ def misses_table(
         shares: posterior medians of the observation shares (``observation.<name>``).
     """
     target_of = {key: t for t in spec.targets for key, _, _ in ranges(t)}
+    bounds = fit.set_index("target")
     pairs = [tuple(p.split(" vs ")) for p in trade["targets"]] if len(trade) else []
     out = []
     for row in fit[~fit["inside"].astype(bool)].itertuples():
         key, low, high = row.target, float(row.low), float(row.high)
 
-        def hit(stats: pd.DataFrame, key: str = key, low: float = low, high: float = high):
-            if key not in stats.columns or stats.empty:
-                return 0.0
-            return float(((stats[key] >= low) & (stats[key] <= high)).mean())
-
-        hits = [hit(s) for s in generation_stats]
+        hits = [float(inside(s, bounds, [key]).mean()) for s in generation_stats]
         step = grain(target_of[key], scale, shares)
         inside_values = values_inside(low, high, step) if math.isfinite(step) else -1
         against = sorted({b if a == key else a for a, b in pairs if key in (a, b)})

@@ -114,10 +114,9 @@ def rejection_stages(
     """
     records = stats.to_dict("records")
     n = max(1, round(keep * len(records)))
-    windows = [("windows I+II", spec)]
     ids = [t.id for t in spec.targets]
     if any(i.startswith("T") for i in ids) and not all(i.startswith("T") for i in ids):
-        windows.insert(0, ("window I", only(spec, ("T",))))
+        windows = [("window I", only(spec, ("T",))), ("windows I+II", spec)]
     else:  # a targets file without the two windows: one stage on all its targets
         windows = [("all targets", spec)]
     out = {}

@@ -41,6 +41,7 @@ from sim.calibrate.tradeoffs import TRADEOFF_CORRELATION, tradeoffs
 from sim.files import atomic_folder
 from sim.runs.folders import git_commit
 from sim.runs.posterior import (
+    ESS_WARNING_SHARE,
     WEIGHT,
     effective_sample_size,
     posterior_draws,
@@ -219,10 +220,16 @@ def write_outputs(
         # the targets as fitted: the folder's outputs stay checkable after targets.yaml moves on
         (tmp / TARGETS_USED).write_bytes(Path(spec.file).read_bytes())
         fitted_fit = fit_table(spec, fitted_stats)
-        prior_stats = history_stats(history, 0)
-        last_stats = history_stats(history, history.max_t)
+        # generation 0, the prior sample: parameters and statistics row for row (narrowing)
+        particles = history.get_population(t=0).particles
+        prior_sample = pd.DataFrame([to_box(spec, dict(p.parameter)) for p in particles])
+        prior_stats = pd.DataFrame(
+            [{k: float(v) for k, v in p.sum_stat.items()} for p in particles]
+        )
+        later = [history_stats(history, t) for t in range(1, history.max_t + 1)]
+        generations = [prior_stats, *later]
+        last_stats = generations[-1]
         trade = tradeoffs(prior_stats, fit, last_stats)
-        generations = [history_stats(history, t) for t in range(history.max_t + 1)]
         missed = misses_table(spec, fit, generations, trade, scale, observed_medians)
         missed.to_csv(tmp / "misses.csv", index=False)
         (tmp / "plots").mkdir()
@@ -258,10 +265,6 @@ def write_outputs(
                 for t in range(history.max_t + 1)
             ],
         )
-        population = history.get_population(t=0)  # generation 0: the prior sample
-        particles = population.particles
-        prior_sample = pd.DataFrame([to_box(spec, dict(p.parameter)) for p in particles])
-        prior_stats = pd.DataFrame([dict(p.sum_stat) for p in particles])
         stages = {
             **(earlier or {}),
             **rejection_stages(spec, prior_sample, prior_stats),
@@ -387,11 +390,12 @@ def report_text(
         + (
             " **Below a tenth of the population: a few particles hold most of the weight, so "
             "draws from this posterior (the fit table, the forecast, `flightsim compare`) "
-            "understate the parameters' uncertainty.** In 39 dimensions the importance "
+            "understate the parameters' uncertainty.** In "
+            f"{len(spec.all_priors)} dimensions the importance "
             "weights of ABC-SMC (prior over proposal density) spread over many orders of "
             "magnitude; an ABC-SMC whose moves are MCMC steps keeps the weights equal "
             "(Drovandi and Pettitt 2011, Biometrics 67)."
-            if ess[-1] < state["population"] / 10
+            if ess[-1] < ESS_WARNING_SHARE * state["population"]
             else ""
         ),
         "",

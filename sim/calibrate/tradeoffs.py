@@ -58,9 +58,9 @@ def tradeoffs(
                     {
                         "targets": f"{a} vs {b}",
                         "spearman_rho_prior": round(r, 2),
-                        "hit_a": _hits(last_stats, bounds, [a]).mean(),
-                        "hit_b": _hits(last_stats, bounds, [b]).mean(),
-                        "hit_both": _hits(last_stats, bounds, [a, b]).mean(),
+                        "hit_a": inside(last_stats, bounds, [a]).mean(),
+                        "hit_b": inside(last_stats, bounds, [b]).mean(),
+                        "hit_both": inside(last_stats, bounds, [a, b]).mean(),
                         "why": note,
                     }
                 )
@@ -68,7 +68,9 @@ def tradeoffs(
     return pd.DataFrame(out, columns=columns)
 
 
-def _hits(stats: pd.DataFrame, bounds: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
+def inside(stats: pd.DataFrame, bounds: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
+    """1.0 for each particle (row of ``stats``) inside the ranges of all ``keys`` (``bounds``:
+    ``low`` and ``high`` by target), else 0.0."""
     ok = pd.Series(True, index=stats.index)
     for k in keys:
         ok &= (stats[k] >= bounds.loc[k, "low"]) & (stats[k] <= bounds.loc[k, "high"])

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sim.compare.stats import FIXED, POSTERIOR, verdict
 from sim.core.metrics import BY_NAME
+from sim.runs.posterior import ESS_WARNING_SHARE
 from sim.scenario.schema import Scenario
 
 ENOUGH = 20
@@ -126,7 +127,7 @@ def _posterior_caveat(info: Mapping[str, Any]) -> str:
         f" The posterior (`{info['posterior']}`) has an effective sample size of {ess:g} of "
         f"{n} particles."
     )
-    if ess < n / 10:
+    if ess < ESS_WARNING_SHARE * n:
         text += (
             " **Its draws come from a few parameter sets, so the posterior view understates "
             "parameter uncertainty.**"

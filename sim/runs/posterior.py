@@ -47,6 +47,11 @@ OBSERVATION_PREFIX = "observation."
 """Prefix of the observation model's parameters (calibrated, but not scenario parameters)."""
 
 
+ESS_WARNING_SHARE = 0.1
+"""Reports warn when a posterior's effective sample size is under this share of its particles:
+a few particles then hold most of the weight."""
+
+
 def effective_sample_size(weights: Sequence[float] | np.ndarray) -> float:
     """Kish's effective sample size of weighted particles, (sum w)^2 / sum w^2: the number of
     equally weighted draws they are worth (all equal: their number; one holds all: 1)."""
