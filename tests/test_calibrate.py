@@ -1,4 +1,5 @@
-"""ABC-SMC calibration: exact truncation, the distance, resume, recovery of known parameters."""
+"""ABC-SMC calibration: exact truncation, the distance, the sampler, resume, recovery of known
+parameters."""
 
 from __future__ import annotations
 
@@ -7,29 +8,30 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyabc
 import pytest
 import yaml
 from distributed import LocalCluster, get_worker
 from scipy import stats
 
 from sim.calibrate.abc import (
-    DB_NAME,
-    STATE_NAME,
-    RangeDistance,
     Simulator,
     calibration_scenario,
-    make_sampler,
-    posterior_table,
-    prior,
     replicate_of,
-    run_abc,
     simulate,
     to_box,
+    total_distance,
     truncate,
     weighted_quantile,
 )
 from sim.calibrate.report import TARGETS_USED, write_outputs
+from sim.calibrate.smc import (
+    POPULATIONS_NAME,
+    STATE_NAME,
+    Populations,
+    make_executor,
+    posterior_table,
+    run_abc,
+)
 from sim.calibrate.targets import load_targets
 from sim.cli import main
 from sim.errors import ClusterError
@@ -119,11 +121,10 @@ def test_simulator_is_deterministic_per_parameter_set_and_distance_uses_ranges(t
     assert replicate_of(TRUTH) == replicate_of(dict(reversed(TRUTH.items())))
     other = model({**TRUTH, "world.decision.flee_constant": 0.0})
     assert other["fled"] > x["fled"]
-    distance = RangeDistance(spec)
-    assert distance(x, {}) == 0.0
+    assert total_distance(spec, x) == 0.0
     narrow = load_targets(targets_file(tmp_path, {"fled": (1, x["fled"] / 2), "missing": (1, 1e9),
                                                   "caught": (1, 1e9)}))  # fmt: skip
-    assert RangeDistance(narrow)(x, {}) == pytest.approx(np.log(2.0))
+    assert total_distance(narrow, x) == pytest.approx(np.log(2.0))
 
 
 def test_weighted_quantile():
@@ -140,16 +141,17 @@ def test_interrupted_calibration_resumes_and_cli_guards_the_history(tmp_path):
     out = tmp_path / "out"
     history, state = run_abc(spec, out, population=6, generations=1, scale=400, jobs=1,
                              show_progress=False)  # fmt: skip
-    assert history.n_populations == 1
+    assert history.max_t == 0
     history, state = run_abc(spec, out, population=6, generations=2, scale=400, resume=True,
                              jobs=1, show_progress=False)  # fmt: skip
-    assert history.n_populations == 2
+    assert history.max_t == 1
     saved = json.loads((out / STATE_NAME).read_text())
     assert [g["t"] for g in saved["generations"]] == [0, 1]
     assert saved["generations"][1]["epsilon"] < np.inf
     table = posterior_table(history, spec)
     assert list(table.columns) == sorted(TRUTH) + ["weight"]
     assert table["weight"].sum() == pytest.approx(1.0)
+    assert Populations.read(out, spec).table.equals(history.table)
     # the command line refuses to overwrite a history, or to resume with other targets
     assert main(["calibrate", str(spec_file), "--out", str(out), "--quiet"]) == 2
     changed = yaml.safe_load(spec_file.read_text())
@@ -159,7 +161,7 @@ def test_interrupted_calibration_resumes_and_cli_guards_the_history(tmp_path):
     assert main(["calibrate", str(other), "--out", str(out), "--resume", "--quiet"]) == 2
     empty = tmp_path / "empty"
     assert main(["calibrate", str(spec_file), "--out", str(empty), "--resume", "--quiet"]) == 2
-    assert not (empty / DB_NAME).exists()
+    assert not (empty / POPULATIONS_NAME).exists()
 
 
 def _coverage(tmp_path: Path, truth: dict[str, float], population: int, generations: int) -> dict:
@@ -209,16 +211,16 @@ def test_dask_scheduler_address_runs_the_sampler_on_the_cluster(tmp_path):
                                                 "caught": (1, 1e9)}, scale=400))  # fmt: skip
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       dashboard_address=":0") as cluster:  # fmt: skip
-        sampler, close, executor = make_sampler(1, cluster.scheduler_address)
+        executor, close = make_executor(1, cluster.scheduler_address)
         try:
-            history, _ = run_abc(spec, tmp_path / "out", 4, 1, 400, sampler=sampler,
+            history, _ = run_abc(spec, tmp_path / "out", 4, 1, 400, executor=executor,
                                  show_progress=False)  # fmt: skip
-            # the follow-up executor runs work on the same cluster's worker
+            # simulations and follow-up runs go to the same cluster's worker
             assert executor.submit(run_worker_name).result() in cluster.scheduler_info["workers"]
         finally:
             close()
-    assert type(sampler).__name__ == "DaskDistributedSampler"
-    assert len(posterior_table(history, spec)) == 4
+    local, _ = run_abc(spec, tmp_path / "local", 4, 1, 400, jobs=1, show_progress=False)
+    pd.testing.assert_frame_equal(history.table, local.table)
 
 
 def run_worker_name() -> str:
@@ -230,7 +232,7 @@ def run_worker_name() -> str:
 def test_unreachable_scheduler_is_a_cluster_error():
     """The sampler's client comes from open_client: a dead address fails with one clear error."""
     with pytest.raises(ClusterError, match="--scheduler tcp://127.0.0.1:9: cannot connect"):
-        make_sampler(1, "tcp://127.0.0.1:9")
+        make_executor(1, "tcp://127.0.0.1:9")
 
 
 def share_targets_file(folder: Path, scale: int = 200) -> Path:
@@ -251,7 +253,7 @@ def test_observation_shares_map_the_run_and_never_reach_the_scenario(tmp_path):
     """A share divides its target's statistic; the world values alone make the simulation."""
     spec = load_targets(share_targets_file(tmp_path))
     assert spec.parameters[-1] == "observation.officials_share_x"
-    assert set(prior(spec).keys()) == set(spec.parameters)
+    assert {p.parameter for p in spec.all_priors} == set(spec.parameters)  # all sampled
     scenario = calibration_scenario(spec)
     half = simulate(scenario, spec, {**TRUTH, "observation.officials_share_x": 0.5}, 3, 7)
     quarter = simulate(scenario, spec, {**TRUTH, "observation.officials_share_x": 0.25}, 3, 7)
@@ -292,20 +294,18 @@ def test_outputs_keep_shares_in_the_posterior_and_out_of_the_fitted_scenario(tmp
     assert 1 / 0.9 <= ratio <= 1 / 0.1
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "observation.officials_share_x" in report
-    # generation 0 is a prior sample with equal weights: its effective size is the population
-    assert (
-        "Effective sample size (Kish, (sum w)^2 / sum w^2) of the last generation: 6.0 of 6"
-        in report
-    )
+    # generation 0 is a prior sample of distinct particles: its effective size is the population
+    assert "of the last generation: 6.0 of 6 particles" in report
     assert (out / TARGETS_USED).read_bytes() == Path(spec.file).read_bytes()
 
 
 def test_logistic_coordinates_give_exactly_the_priors_and_never_leave_their_box():
-    # pyabc works in logistic coordinates: z ~ Logistic(0, 1) maps to the file's uniform and
-    # loguniform priors, and any z (a perturbed particle too) maps inside the prior's range
+    # the sampler works in logistic coordinates: z ~ Logistic(0, 1) maps to the file's uniform
+    # and loguniform priors, and any z (a random-walk step too) maps inside the prior's range
     spec = load_targets(ROOT / "calibration" / "targets.yaml")
-    dist = prior(spec)
-    values = pd.DataFrame([to_box(spec, dict(dist.rvs())) for _ in range(2000)])
+    rng = np.random.default_rng(3)
+    z = rng.logistic(size=(2000, len(spec.parameters)))
+    values = pd.DataFrame([to_box(spec, dict(zip(spec.parameters, r, strict=True))) for r in z])
     for p in spec.all_priors:
         x = values[p.parameter].to_numpy()
         assert ((p.low <= x) & (x <= p.high)).all(), p.parameter
@@ -315,6 +315,7 @@ def test_logistic_coordinates_give_exactly_the_priors_and_never_leave_their_box(
         assert stats.kstest(unit, "uniform").pvalue > 1e-4, p.parameter
     extreme = to_box(spec, dict.fromkeys(spec.parameters, 40.0))
     assert all(extreme[p.parameter] <= p.high for p in spec.all_priors)
-    kernel = pyabc.MultivariateNormalTransition()
-    kernel.fit(pd.DataFrame([dict(dist.rvs()) for _ in range(200)]), np.full(200, 1 / 200))
-    assert all(dist.pdf(pyabc.Parameter(dict(r))) > 0 for _, r in kernel.rvs(200).iterrows())
+    walked = z[:200] + 3.0 * rng.standard_normal((200, len(spec.parameters)))
+    for r in walked:
+        box = to_box(spec, dict(zip(spec.parameters, r, strict=True)))
+        assert all(p.low <= box[p.parameter] <= p.high for p in spec.all_priors)

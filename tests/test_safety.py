@@ -102,13 +102,13 @@ def test_atomic_folder_merge_keeps_other_files(tmp_path):
     dest = tmp_path / "cal"
     (dest / "plots").mkdir(parents=True)
     (dest / "plots" / "old.png").write_text("old")
-    (dest / "calibration.db").write_text("history")
+    (dest / "populations.parquet").write_text("history")
     with atomic_folder(dest, merge=True) as tmp:
         (tmp / "plots").mkdir()
         (tmp / "plots" / "new.png").write_text("new")
         (tmp / "fitted.yaml").write_text("world: {}")
     assert sorted(p.name for p in (dest / "plots").iterdir()) == ["new.png"]
-    assert (dest / "calibration.db").read_text() == "history"
+    assert (dest / "populations.parquet").read_text() == "history"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cal"]
 
 
@@ -227,7 +227,7 @@ def test_calibrate_never_writes_into_a_committed_calibration(tmp_path, capsys, m
 
     folder = _committed_calibration(tmp_path)
     targets = str(folder / "targets.yaml")
-    monkeypatch.setattr("sim.calibrate.abc.run_abc", no_runs)
+    monkeypatch.setattr("sim.calibrate.smc.run_abc", no_runs)
     assert main(["calibrate", targets, "--out", str(folder), "--quiet"]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert "--overwrite-fit" in line and str(folder) in line

@@ -1,10 +1,11 @@
 """Calibration outputs: posterior, fitted medians, posterior-predictive fit table, trade-offs.
 
-After the ABC-SMC generations (:mod:`sim.calibrate.abc`), the last generation's weighted particles
-are the posterior. The fit table comes from ``settings.predictive_draws`` simulations, each with
-its own parameter set drawn from the posterior (the same draws ``flightsim run --posterior``
-makes, :mod:`sim.runs.posterior`); the fitted baseline (posterior medians) is simulated as well, at
-the calibration scale and, as a check on that scale, at scale 1. Every file is written to a
+After the ABC-SMC generations (:mod:`sim.calibrate.smc`), the last generation's particles are
+the posterior (equally weighted; duplicates merged with their multiplicity as weight). The fit
+table comes from ``settings.predictive_draws`` simulations, each with its own parameter set
+drawn from the posterior (the same draws ``flightsim run --posterior`` makes,
+:mod:`sim.runs.posterior`); the fitted baseline (posterior medians) is simulated as well, at the
+calibration scale and, as a check on that scale, at scale 1. Every file is written to a
 temporary folder first (:func:`sim.files.atomic_folder`) and moved into place only once all are
 complete; a copy of the targets file (``targets_used.yaml``) goes with them.
 """
@@ -19,15 +20,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyabc
 import yaml
 
 from sim.calibrate import plots
 from sim.calibrate.abc import (
     calibration_scenario,
-    posterior_table,
     target_statistics,
-    to_box,
     total_distance,
     weighted_quantile,
 )
@@ -35,6 +33,7 @@ from sim.calibrate.forecast import forecast_markdown, forecast_scenario, forecas
 from sim.calibrate.misses import misses_table
 from sim.calibrate.narrowing import narrowing_markdown, narrowing_table, rejection_stages
 from sim.calibrate.plots import write_plots
+from sim.calibrate.smc import SAMPLER, Populations, posterior_table
 from sim.calibrate.statistics import ranges
 from sim.calibrate.targets import TargetsSpec
 from sim.calibrate.tradeoffs import TRADEOFF_CORRELATION, tradeoffs
@@ -113,12 +112,6 @@ def posterior_summary(spec: TargetsSpec, posterior: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def history_stats(history: pyabc.History, t: int) -> pd.DataFrame:
-    """Accepted particles' statistics of generation ``t`` (one row per particle)."""
-    _, stats = history.get_weighted_sum_stats(t=t)
-    return pd.DataFrame([{k: float(v) for k, v in s.items()} for s in stats])
-
-
 def fitted_yaml(medians: dict[str, float], header: Sequence[str]) -> str:
     """A partial scenario with only the ``world`` values of the posterior medians.
 
@@ -149,7 +142,7 @@ def fitted_yaml(medians: dict[str, float], header: Sequence[str]) -> str:
 def write_outputs(
     spec: TargetsSpec,
     out: Path,
-    history: pyabc.History,
+    history: Populations,
     state: dict[str, Any],
     jobs: int,
     executor: Executor | None = None,
@@ -221,12 +214,9 @@ def write_outputs(
         (tmp / TARGETS_USED).write_bytes(Path(spec.file).read_bytes())
         fitted_fit = fit_table(spec, fitted_stats)
         # generation 0, the prior sample: parameters and statistics row for row (narrowing)
-        particles = history.get_population(t=0).particles
-        prior_sample = pd.DataFrame([to_box(spec, dict(p.parameter)) for p in particles])
-        prior_stats = pd.DataFrame(
-            [{k: float(v) for k, v in p.sum_stat.items()} for p in particles]
-        )
-        later = [history_stats(history, t) for t in range(1, history.max_t + 1)]
+        prior_sample = history.values(spec, 0)
+        prior_stats = history.stats(0)
+        later = [history.stats(t) for t in range(1, history.max_t + 1)]
         generations = [prior_stats, *later]
         last_stats = generations[-1]
         trade = tradeoffs(prior_stats, fit, last_stats)
@@ -261,7 +251,7 @@ def write_outputs(
             scale_check_replicates,
             last_distances=[total_distance(spec, row) for row in last_stats.to_dict("records")],
             ess=[
-                effective_sample_size(history.get_distribution(t=t)[1])
+                effective_sample_size(posterior_table(history, spec, t)[WEIGHT])
                 for t in range(history.max_t + 1)
             ],
         )
@@ -295,10 +285,28 @@ def _header(state: dict[str, Any], draws: int) -> list[str]:
         "scenarios/baseline.yaml extends this file; see calibration/report.md for the fit.",
         f"run: began {state['started']}, written {datetime.datetime.now():%Y-%m-%d %H:%M}, "
         f"commit {git_commit()} (began at {state.get('commit', 'not recorded')})",
-        f"budget: ABC-SMC (pyabc), population {state['population']}, "
+        f"budget: ABC-SMC with MCMC moves, population {state['population']}, "
         f"{len(state['generations'])} generations, {sims} simulations at scale {state['scale']}; "
         f"{draws} posterior draws; ABC wall time {state['wall_seconds'] / 60:.1f} min",
     ]
+
+
+def _sampler_text(state: dict[str, Any]) -> str:
+    """What the generations table's columns mean, and why the sampler stopped."""
+    settings = state.get("settings", {})
+    stopped = state.get("stopped")
+    return (
+        "Each generation drops the "
+        f"{settings.get('discard', 0.5):.0%} of particles farthest from the targets; `epsilon` "
+        "is the largest distance kept. Copies of kept particles replace them and take MCMC "
+        "steps within that tolerance (`sim/calibrate/smc.py`): `rounds` of steps (at most "
+        f"{settings.get('max_rounds', '-')}, enough for each copy to move with chance "
+        f"{1 - settings.get('move_failure', 0.01):.0%} at the first round's acceptance "
+        "`trial_acceptance`), `acceptance` over all rounds, `moved` the share of copies that "
+        "moved at least once, `distinct` the distinct particles, `at_zero` the particles "
+        "meeting every target. "
+        + (f"Stopped: {stopped}." if stopped else "Stopped after the generations asked for.")
+    )
 
 
 def _fmt(x: float) -> str:
@@ -374,7 +382,7 @@ def report_text(
         "",
         "## Budget",
         "",
-        f"ABC-SMC (pyabc {pyabc.__version__}): population {state['population']}, {len(gens)} "
+        f"{state.get('sampler', SAMPLER)}: population {state['population']}, {len(gens)} "
         f"generations (generation 0 samples the prior), {sims} simulations at scale "
         f"{state['scale']} (real officials per agent), runs stopped at {spec.end}; ABC wall time "
         f"{state['wall_seconds'] / 60:.1f} min. Then {draws} posterior-predictive runs, "
@@ -382,19 +390,17 @@ def report_text(
         + (f" and {scale_replicates} at scale 1" if scale_check is not None else "")
         + ".",
         "",
+        _sampler_text(state),
+        "",
         _table(pd.DataFrame(gens).round(3)),
         "",
-        f"Effective sample size (Kish, (sum w)^2 / sum w^2) of the last generation: "
-        f"{ess[-1]:.1f} of {state['population']} particles (by generation: "
-        f"{', '.join(f'{e:.1f}' for e in ess)})."
+        f"Effective sample size (Kish, (sum w)^2 / sum w^2, with each distinct particle weighted "
+        f"by its multiplicity) of the last generation: {ess[-1]:.1f} of {state['population']} "
+        f"particles (by generation: {', '.join(f'{e:.1f}' for e in ess)})."
         + (
-            " **Below a tenth of the population: a few particles hold most of the weight, so "
-            "draws from this posterior (the fit table, the forecast, `flightsim compare`) "
-            "understate the parameters' uncertainty.** In "
-            f"{len(spec.all_priors)} dimensions the importance "
-            "weights of ABC-SMC (prior over proposal density) spread over many orders of "
-            "magnitude; an ABC-SMC whose moves are MCMC steps keeps the weights equal "
-            "(Drovandi and Pettitt 2011, Biometrics 67)."
+            " **Below a tenth of the population: a few distinct particles make up most of it, "
+            "so draws from this posterior (the fit table, the forecast, `flightsim compare`) "
+            "understate the parameters' uncertainty.**"
             if ess[-1] < ESS_WARNING_SHARE * state["population"]
             else ""
         ),

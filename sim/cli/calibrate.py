@@ -20,18 +20,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "calibrate",
         help="fit world parameters to the reported figures by ABC-SMC; write posterior and report",
-        description="Fit the world parameters of a targets file by ABC-SMC (pyabc); write "
+        description="Fit the world parameters of a targets file by ABC-SMC with MCMC moves; write "
         "posterior.parquet, fitted.yaml, fit.csv, forecast.csv (the posterior-predictive "
         "forecast after the last target), report.md and plots/ into the output folder. "
-        "The history database there lets an interrupted calibration --resume.",
+        "Its populations.parquet lets an interrupted calibration --resume.",
     )
     p.add_argument("targets", help="targets and priors file, e.g. calibration/targets.yaml")
-    p.add_argument("--population", type=positive_int, help="particles per generation (default 200)")
+    p.add_argument("--population", type=positive_int, help="particles (default 200)")
     p.add_argument(
         "--generations",
         type=positive_int,
         default=5,
-        help="generations in all, the prior's included (default 5)",
+        help="generations at most, the prior's included (default 5); the sampler may stop "
+        "earlier (every target met, or its MCMC steps no longer accepted)",
     )
     p.add_argument(
         "--scale", type=positive_int, help="real officials per agent (default: settings.scale)"
@@ -88,9 +89,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    # imported when the command runs: pyabc alone takes about 3 s to import
-    from sim.calibrate.abc import DB_NAME, STATE_NAME, make_sampler, run_abc, targets_hash
+    # imported when the command runs: the model and pandas take a while to import
+    from sim.calibrate.abc import targets_hash
     from sim.calibrate.report import write_outputs
+    from sim.calibrate.smc import POPULATIONS_NAME, STATE_NAME, make_executor, run_abc
     from sim.calibrate.targets import load_targets, only, require_metrics
     from sim.runs.posterior import read_posterior
     from sim.runs.replicates import default_jobs
@@ -120,9 +122,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     population = args.population
     scale = args.scale or spec.settings.scale
     if args.resume:
-        if not state_file.exists() or not (out / DB_NAME).exists():
+        if not state_file.exists() or not (out / POPULATIONS_NAME).exists():
             raise InputError(
-                f"{out}: --resume: no calibration to resume here ({DB_NAME} not found)"
+                f"{out}: --resume: no calibration to resume here ({POPULATIONS_NAME} not found)"
             )
         state = json.loads(state_file.read_text(encoding="utf-8"))
         if state.get("targets_hash") != targets_hash(spec):
@@ -135,18 +137,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     f"{out}: --resume: --{name} {given} differs from the run's {state[name]}"
                 )
         population, scale = state["population"], state["scale"]
-    elif (out / DB_NAME).exists():
+    elif (out / POPULATIONS_NAME).exists():
         raise InputError(
-            f"{out / DB_NAME}: a calibration exists here; pass --resume or another --out"
+            f"{out / POPULATIONS_NAME}: a calibration exists here; pass --resume or another --out"
         )
     population = population or 200
     jobs = args.jobs or default_jobs()
     if args.scheduler:
-        check_address(args.scheduler)  # reached (within a bounded time) by make_sampler
+        check_address(args.scheduler)  # reached (within a bounded time) by make_executor
     if not (out.is_dir() and any(out.iterdir())):  # a new folder: mark it as this command's
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / MANIFEST, json.dumps({**marker(KIND), "targets": str(args.targets)}))
-    sampler, close, executor = make_sampler(jobs, args.scheduler)
+    executor, close = make_executor(jobs, args.scheduler)
     try:
         history, state = run_abc(
             spec,
@@ -156,7 +158,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             scale,
             args.resume,
             jobs,
-            sampler,
+            executor,
             not args.quiet,
         )
         written = write_outputs(

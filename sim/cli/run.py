@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    # Engines are imported when their command runs: matplotlib, Dask and pyabc take seconds to
+    # Engines are imported when their command runs: matplotlib and Dask take seconds to
     # import, and `flightsim --help` or `validate` should not wait for them.
     from sim.runs.posterior import posterior_tasks
     from sim.runs.runner import RESULTS_ROOT, run_scenario

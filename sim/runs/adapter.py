@@ -1,6 +1,6 @@
 """One way to turn parameter values into numbers: scenario + overrides -> one run -> outputs.
 
-Calibration (each particle pyabc proposes) and sensitivity sweeps (each design point) both need
+Calibration (each particle the sampler tries) and sensitivity sweeps (each design point) both need
 "set these dotted parameters in a scenario, validate it, run one replicate under a seed, and
 read scalar outputs from the run's tables". :class:`ScenarioAdapter` does exactly that; what is
 read is a *measure*, a picklable callable of a :class:`~sim.runs.replicates.RunResult`
