@@ -152,6 +152,10 @@ def test_interrupted_calibration_resumes_and_cli_guards_the_history(tmp_path):
     assert list(table.columns) == sorted(TRUTH) + ["weight"]
     assert table["weight"].sum() == pytest.approx(1.0)
     assert Populations.read(out, spec).table.equals(history.table)
+    # two workers without an interruption: the same generations as one worker and a resume
+    whole, _ = run_abc(spec, tmp_path / "whole", population=6, generations=2, scale=400, jobs=2,
+                       show_progress=False)  # fmt: skip
+    pd.testing.assert_frame_equal(whole.table, history.table)
     # the command line refuses to overwrite a history, or to resume with other targets
     assert main(["calibrate", str(spec_file), "--out", str(out), "--quiet"]) == 2
     changed = yaml.safe_load(spec_file.read_text())
