@@ -28,6 +28,7 @@ from sim.calibrate.smc import (
     POPULATIONS_NAME,
     STATE_NAME,
     Populations,
+    SmcSettings,
     make_executor,
     posterior_table,
     run_abc,
@@ -156,6 +157,12 @@ def test_interrupted_calibration_resumes_and_cli_guards_the_history(tmp_path):
     whole, _ = run_abc(spec, tmp_path / "whole", population=6, generations=2, scale=400, jobs=2,
                        show_progress=False)  # fmt: skip
     pd.testing.assert_frame_equal(whole.table, history.table)
+    # a resume may cap the rounds of MCMC steps anew, from its next generation on
+    two = SmcSettings(max_rounds=2)
+    history, state = run_abc(spec, out, population=6, generations=3, scale=400, resume=True,
+                             jobs=1, show_progress=False, settings=two)  # fmt: skip
+    assert state["changes"] == [{"from_generation": 2, "max_rounds": 2}]
+    assert state["generations"][2]["rounds"] <= 2 and history.max_t == 2
     # the command line refuses to overwrite a history, or to resume with other targets
     assert main(["calibrate", str(spec_file), "--out", str(out), "--quiet"]) == 2
     changed = yaml.safe_load(spec_file.read_text())

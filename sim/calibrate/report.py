@@ -300,11 +300,16 @@ def _sampler_text(state: dict[str, Any]) -> str:
         f"{settings.get('discard', 0.5):.0%} of particles farthest from the targets; `epsilon` "
         "is the largest distance kept. Copies of kept particles replace them and take MCMC "
         "steps within that tolerance (`sim/calibrate/smc.py`): `rounds` of steps (at most "
-        f"{settings.get('max_rounds', '-')}, enough for each copy to move with chance "
+        f"{settings.get('max_rounds', '-')} at the end, enough for each copy to move with chance "
         f"{1 - settings.get('move_failure', 0.01):.0%} at the first round's acceptance "
         "`trial_acceptance`), `acceptance` over all rounds, `moved` the share of copies that "
         "moved at least once, `distinct` the distinct particles, `at_zero` the particles "
         "meeting every target. "
+        + "".join(
+            f"From generation {c['from_generation']} on, at most {c['max_rounds']} rounds "
+            "(changed on resuming). "
+            for c in state.get("changes", [])
+        )
         + (f"Stopped: {stopped}." if stopped else "Stopped after the generations asked for.")
     )
 

@@ -93,7 +93,7 @@ class SmcSettings:
 
     discard: float = 0.5
     move_failure: float = 0.01
-    max_rounds: int = 10
+    max_rounds: int = 40
     min_acceptance: float = 0.015
 
 
@@ -351,7 +351,9 @@ def run_abc(
         executor: where simulations run (e.g. a Dask client's executor); by default a local
             pool of ``jobs`` processes, or this process when ``jobs`` is 1.
         show_progress: print progress on standard error.
-        settings: the sampler's constants (a resumed run keeps its own).
+        settings: the sampler's constants. A resumed run keeps its own, except a
+            ``max_rounds`` given here, which applies from the next generation on (the state
+            records the change; the generations already made stay as they were).
 
     Returns:
         The populations and the run's state (budget, wall time, simulations, stopping reason).
@@ -362,8 +364,15 @@ def run_abc(
     scenario = calibration_scenario(spec, scale)
     if resume:
         state = json.loads(state_file.read_text(encoding="utf-8"))
-        settings = SmcSettings(**state["settings"])
+        stored = SmcSettings(**state["settings"])
         populations = Populations.read(out, spec)
+        if settings is not None and settings.max_rounds != stored.max_rounds:
+            stored = SmcSettings(**{**asdict(stored), "max_rounds": settings.max_rounds})
+            state.setdefault("changes", []).append(
+                {"from_generation": populations.max_t + 1, "max_rounds": settings.max_rounds}
+            )
+            state["settings"] = asdict(stored)
+        settings = stored
     else:
         settings = settings or SmcSettings()
         state = {

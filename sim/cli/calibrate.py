@@ -38,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scale", type=positive_int, help="real officials per agent (default: settings.scale)"
     )
     p.add_argument(
+        "--max-rounds",
+        type=positive_int,
+        help="most rounds of MCMC steps in a generation (default 40); with --resume it applies "
+        "from the next generation on",
+    )
+    p.add_argument(
         "--out",
         help="output folder, used as written (default: results/calibration/<targets file stem>/)",
     )
@@ -92,7 +98,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     # imported when the command runs: the model and pandas take a while to import
     from sim.calibrate.abc import targets_hash
     from sim.calibrate.report import write_outputs
-    from sim.calibrate.smc import POPULATIONS_NAME, STATE_NAME, make_executor, run_abc
+    from sim.calibrate.smc import (
+        POPULATIONS_NAME,
+        STATE_NAME,
+        SmcSettings,
+        make_executor,
+        run_abc,
+    )
     from sim.calibrate.targets import load_targets, only, require_metrics
     from sim.runs.posterior import read_posterior
     from sim.runs.replicates import default_jobs
@@ -160,6 +172,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             jobs,
             executor,
             not args.quiet,
+            SmcSettings(max_rounds=args.max_rounds) if args.max_rounds else None,
         )
         written = write_outputs(
             spec,

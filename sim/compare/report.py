@@ -125,7 +125,7 @@ def _posterior_caveat(info: Mapping[str, Any]) -> str:
     n = info["posterior_particles"]
     text = (
         f" The posterior (`{info['posterior']}`) has an effective sample size of {ess:g} of "
-        f"{n} particles."
+        f"{n} distinct particles."
     )
     if ess < ESS_WARNING_SHARE * n:
         text += (
