@@ -42,6 +42,7 @@ def test_each_missed_row_gets_the_first_reason_that_applies():
     fit = _fit(
         [
             ("W6.2015-12", 14.4, 21.6, 10, False),  # grain 10: only 20 inside -> coarse
+            ("W6.2016-12", 30, 44, 70, False),  # grain 10 too, but 26 above: traded against
             ("T3", 5400, 8000, 10000, False),  # never inside -> beyond the model
             ("W2", 328, 492, 1050, False),  # reached, coupled with T1 -> traded against
             ("T4", 584, 876, 500, False),  # reached, no coupling -> not converged
@@ -54,9 +55,11 @@ def test_each_missed_row_gets_the_first_reason_that_applies():
     last = pd.DataFrame(
         {"W6.2015-12": [10, 10], "T3": [8100, 9000], "W2": [900, 1000], "T4": [700, 800]}
     )
-    trade = pd.DataFrame({"targets": ["T1 vs W2"]})
+    prior["W6.2016-12"], last["W6.2016-12"] = [40, 70], [70, 70]
+    trade = pd.DataFrame({"targets": ["T1 vs W2", "W6.2015-12 vs W6.2016-12"]})
     table = misses_table(SPEC, fit, [prior, last], trade, 10, SHARES).set_index("target")
-    assert list(table.index) == ["W6.2015-12", "T3", "W2", "T4"]
+    assert list(table.index) == ["W6.2015-12", "W6.2016-12", "T3", "W2", "T4"]
+    assert table.loc["W6.2016-12", "reason"].startswith("traded against W6.2015-12")
     assert table.loc["W6.2015-12", "reason"].startswith("coarse")
     assert table.loc["T3", "reason"].startswith("beyond the model")
     assert "none of the 4 accepted particles" in table.loc["T3", "reason"]

@@ -5,7 +5,9 @@ Four reasons, checked in this order, each from the calibration's own simulations
 
 - ``coarse``: at the calibration scale one simulated official stands for more of the figure
   than the range is wide, so at most one model value falls inside it (the list of 100 most
-  wanted is ten simulated officials at scale 10). A smaller scale resolves it.
+  wanted is ten simulated officials at scale 10), and the model median is within one such step
+  of the range. A smaller scale resolves it. A median farther off is not a matter of grain, and
+  the next reasons are checked.
 - ``beyond the model``: no particle of any generation, the prior sample included, came inside
   the range: under these priors the model cannot produce the figure.
 - ``traded against``: particles reach the range, but the trade-off table pairs it with targets
@@ -76,14 +78,15 @@ def misses_table(
     out = []
     for row in fit[~fit["inside"].astype(bool)].itertuples():
         key, low, high = row.target, float(row.low), float(row.high)
+        side = "too low" if row.model_median < low else "too high"
 
         hits = [float(inside(s, bounds, [key]).mean()) for s in generation_stats]
         step = grain(target_of[key], scale, shares)
         inside_values = values_inside(low, high, step) if math.isfinite(step) else -1
         against = sorted({b if a == key else a for a, b in pairs if key in (a, b)})
-        side = "too low" if row.model_median < low else "too high"
         runs = sum(len(s) for s in generation_stats)
-        if 0 <= inside_values <= 1:
+        off = low - row.model_median if side == "too low" else row.model_median - high
+        if 0 <= inside_values <= 1 and off <= step:
             reason = (
                 f"coarse: at scale {scale:g} the statistic moves in steps of {step:.3g}, wider "
                 f"than the range ({high - low:.3g}); {inside_values} model value falls inside. "
