@@ -73,22 +73,24 @@ def test_deterrence_off_leaves_pursuit_out_of_the_flight_decision_and_on_brings_
     assert fled_2014_2016("baseline.yaml", off) == pytest.approx(
         fled_2014_2016("baseline.yaml", {**off, **more}), rel=0.05
     )
-    # at the calibrated baseline (scale 5, same draws) pursuit x3 from 2014 cuts flights by 28%
-    assert fled_2014_2016("baseline.yaml", {**ON, **more}) < 0.9 * fled_2014_2016(
-        "baseline.yaml", ON
-    )
+    # at the calibrated baseline (scale 2, same draws) pursuit x3 from 2014 cuts flights by
+    # 5.7%, 5.1% and 5.2% (replicates 0-2; 28% at the previous calibration, whose returns and
+    # so return hazards were higher)
+    more_pursuit = fled_2014_2016("baseline.yaml", {**ON, **more}, scale=2)
+    assert more_pursuit < 0.97 * fled_2014_2016("baseline.yaml", ON, scale=2)
 
 
 def test_more_salient_returns_mean_fewer_new_flights():
-    low = fled_2014_2016("baseline.yaml", {**ON, "world.deterrence.salience_weight": 0.0})
-    high = fled_2014_2016("baseline.yaml", {**ON, "world.deterrence.salience_weight": 3.0})
-    assert high < 0.9 * low
+    low = fled_2014_2016("baseline.yaml", {**ON, "world.deterrence.salience_weight": 0.0}, 2)
+    high = fled_2014_2016("baseline.yaml", {**ON, "world.deterrence.salience_weight": 3.0}, 2)
+    assert high < 0.97 * low
     # the same salience, with returns counting for more (a lower reference)
     louder = fled_2014_2016(
-        "baseline.yaml", {**ON, "world.deterrence.salience_reference_per_month": 3.0}
+        "baseline.yaml", {**ON, "world.deterrence.salience_reference_per_month": 3.0}, 2
     )
-    # measured at the calibrated baseline (scale 5, same draws): 38% and 18% fewer
-    assert louder < 0.95 * fled_2014_2016("baseline.yaml", ON)
+    # measured at the calibrated baseline (scale 2, same draws, replicates 0-2): 7.2%, 10.9%
+    # and 5.8% fewer; 2.8%, 2.5% and 3.0% fewer (38% and 18% at the previous calibration)
+    assert louder < 0.99 * fled_2014_2016("baseline.yaml", ON, scale=2)
 
 
 def test_without_fox_hunt_and_sky_net_more_officials_flee():

@@ -152,10 +152,24 @@ def test_a_host_reaction_lowers_its_cooperation_target():
 
 
 # ------------------------------------------------------------------------ whole runs
+def return_rate(file: str, hosts: tuple[str, ...], overrides: dict, replicates: int = 3) -> float:
+    """Returns from ``hosts`` per fugitive-year there, 2026-2030, replicates pooled."""
+    returned = present = 0.0
+    for r in range(replicates):
+        t = run(load_scenario(SCENARIOS / file, overrides), r).countries
+        t = t[(t["year"] >= 2026) & t["iso3"].isin(hosts)]
+        returned += t["returned_from"].sum()
+        present += t["stock_abroad"].sum()
+    return returned / present
+
+
 def test_pursuit_aimed_at_one_host_raises_returns_from_it_and_its_cooperation():
-    base = countries("baseline.yaml")["returned_from"].unstack().loc[2026:2030]
-    aimed = countries("targeted_pursuit_usa_2026.yaml")["returned_from"].unstack().loc[2026:2030]
-    assert aimed["USA"].sum() > base["USA"].sum() * 1.2
+    # the rate, not the count: more returns leave fewer fugitives there to return. Scale 2:
+    # the calibrated baseline keeps about 90 officials in the United States in 2026-2030.
+    # Measured (3 replicates): 0.048 a year at the baseline, 0.065 with the aimed pursuit
+    base = return_rate("baseline.yaml", ("USA",), {"run.scale": 2})
+    aimed = return_rate("targeted_pursuit_usa_2026.yaml", ("USA",), {"run.scale": 2})
+    assert aimed > base * 1.2
     coop_base, coop_aimed = (
         cooperation("baseline.yaml"),
         cooperation("targeted_pursuit_usa_2026.yaml"),
@@ -204,19 +218,13 @@ def transitions_view(cs: CountryStates) -> rules.CountryState:
 
 def test_a_host_reaction_lowers_coercion_driven_returns_there():
     # a strong coercion effect and full crackdowns, so the change shows at a small scale
-    strong = {"run.scale": 10, "world.returns.coercion_persuasion_effect": 2.0}
+    # (scale 5, 3 replicates: 0.063 returns per fugitive-year at the baseline, 0.040 reacted)
+    strong = {"run.scale": 5, "world.returns.coercion_persuasion_effect": 2.0}
     hosts = ("CAN", "AUS", "NZL")
     full = [{"iso3": c, "date": "2026-01", "strength": 1.0} for c in hosts]
-    rate = {}
-    for name, extra in (("base", {}), ("reacted", {"policy.host_reactions": full})):
-        returned = present = 0.0
-        for r in range(2):
-            t = run(load_scenario(SCENARIOS / "baseline.yaml", {**strong, **extra}), r).countries
-            t = t[(t["year"] >= 2026) & t["iso3"].isin(hosts)]
-            returned += t["returned_from"].sum()
-            present += t["stock_abroad"].sum()
-        rate[name] = returned / present  # returns per fugitive-year there
-    assert rate["reacted"] < rate["base"] * 0.85
+    base = return_rate("baseline.yaml", hosts, strong)
+    reacted = return_rate("baseline.yaml", hosts, {**strong, "policy.host_reactions": full})
+    assert reacted < base * 0.85
 
 
 @pytest.mark.parametrize(

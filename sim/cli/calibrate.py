@@ -96,15 +96,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     # imported when the command runs: the model and pandas take a while to import
+    from sim.calibrate import smc
     from sim.calibrate.abc import targets_hash
     from sim.calibrate.report import write_outputs
-    from sim.calibrate.smc import (
-        POPULATIONS_NAME,
-        STATE_NAME,
-        SmcSettings,
-        make_executor,
-        run_abc,
-    )
     from sim.calibrate.targets import load_targets, only, require_metrics
     from sim.runs.posterior import read_posterior
     from sim.runs.replicates import default_jobs
@@ -130,13 +124,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return 0
     out = calibration_folder(args)
     require_metrics(spec)  # before any folder is made: a metric the model lacks cannot be fitted
-    state_file = out / STATE_NAME
+    state_file = out / smc.STATE_NAME
     population = args.population
     scale = args.scale or spec.settings.scale
     if args.resume:
-        if not state_file.exists() or not (out / POPULATIONS_NAME).exists():
+        if not state_file.exists() or not (out / smc.POPULATIONS_NAME).exists():
             raise InputError(
-                f"{out}: --resume: no calibration to resume here ({POPULATIONS_NAME} not found)"
+                f"{out}: --resume: no calibration to resume here ({smc.POPULATIONS_NAME} not found)"
             )
         state = json.loads(state_file.read_text(encoding="utf-8"))
         if state.get("targets_hash") != targets_hash(spec):
@@ -149,9 +143,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     f"{out}: --resume: --{name} {given} differs from the run's {state[name]}"
                 )
         population, scale = state["population"], state["scale"]
-    elif (out / POPULATIONS_NAME).exists():
+    elif (out / smc.POPULATIONS_NAME).exists():
         raise InputError(
-            f"{out / POPULATIONS_NAME}: a calibration exists here; pass --resume or another --out"
+            f"{out / smc.POPULATIONS_NAME}: a calibration exists here; pass --resume or "
+            "another --out"
         )
     population = population or 200
     jobs = args.jobs or default_jobs()
@@ -160,9 +155,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not (out.is_dir() and any(out.iterdir())):  # a new folder: mark it as this command's
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / MANIFEST, json.dumps({**marker(KIND), "targets": str(args.targets)}))
-    executor, close = make_executor(jobs, args.scheduler)
+    executor, close = smc.make_executor(jobs, args.scheduler)
     try:
-        history, state = run_abc(
+        history, state = smc.run_abc(
             spec,
             out,
             population,
@@ -172,7 +167,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             jobs,
             executor,
             not args.quiet,
-            SmcSettings(max_rounds=args.max_rounds) if args.max_rounds else None,
+            smc.SmcSettings(max_rounds=args.max_rounds) if args.max_rounds else None,
         )
         written = write_outputs(
             spec,
