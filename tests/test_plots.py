@@ -12,7 +12,7 @@ import pytest
 from matplotlib.collections import PolyCollection
 
 from sim.calibrate import plots as calibration_plots
-from sim.calibrate.report import met_flags
+from sim.calibrate.markdown import met_flags
 from sim.core.metrics import DERIVED
 from sim.core.rules import CHANNELS
 from sim.runs import plots

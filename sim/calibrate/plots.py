@@ -88,7 +88,7 @@ def targets(fit: pd.DataFrame, stats: pd.DataFrame, path: Path, met: pd.Series) 
         fit: the fit table under the posterior (one row per target).
         stats: one column per target, one row per posterior draw.
         path: where the figure is written.
-        met: one flag per row of ``fit``, from :func:`sim.calibrate.report.met_flags` (the
+        met: one flag per row of ``fit``, from :func:`sim.calibrate.markdown.met_flags` (the
             report's verdict), so the figure and the report agree on "met".
 
     Returns:

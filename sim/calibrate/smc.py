@@ -117,6 +117,7 @@ class Populations:
     def __init__(self, table: pd.DataFrame, parameters: Sequence[str]) -> None:
         self.table = table
         self.parameters = list(parameters)
+        self.coordinate_columns = [f"z:{p}" for p in self.parameters]
 
     @classmethod
     def read(cls, folder: Path, spec: TargetsSpec) -> Populations:
@@ -131,7 +132,7 @@ class Populations:
 
     def population(self, t: int) -> Population:
         rows = self._rows(t)
-        coords = rows[[f"z:{p}" for p in self.parameters]].to_numpy(dtype=float)
+        coords = rows[self.coordinate_columns].to_numpy(dtype=float)
         return Population(coords, _stat_records(rows), rows["distance"].to_numpy(dtype=float))
 
     def stats(self, t: int) -> pd.DataFrame:
@@ -144,12 +145,12 @@ class Populations:
         return pd.DataFrame(
             [
                 to_box(spec, dict(zip(self.parameters, z, strict=True)))
-                for z in rows[[f"z:{p}" for p in self.parameters]].to_numpy(dtype=float)
+                for z in rows[self.coordinate_columns].to_numpy(dtype=float)
             ]
         )
 
     def appended(self, t: int, pop: Population) -> Populations:
-        frame = pd.DataFrame(pop.coords, columns=[f"z:{p}" for p in self.parameters])
+        frame = pd.DataFrame(pop.coords, columns=self.coordinate_columns)
         stats = pd.DataFrame(pop.stats).add_prefix("s:")
         frame = pd.concat([frame, stats], axis=1)
         frame.insert(0, "particle", np.arange(len(pop.distance)))
@@ -159,8 +160,7 @@ class Populations:
         return Populations(table, self.parameters)
 
     def write(self, folder: Path) -> None:
-        buffer = self.table.to_parquet(index=False)
-        write_atomic(folder / POPULATIONS_NAME, buffer)
+        write_atomic(folder / POPULATIONS_NAME, self.table.to_parquet(index=False))
 
 
 def _stat_records(rows: pd.DataFrame) -> list[dict[str, float]]:
@@ -389,7 +389,10 @@ def run_abc(
             "stopped": None,
         }
         populations = Populations(pd.DataFrame(), spec.parameters)
-    show = lambda text: _say(text, show_progress)  # noqa: E731
+
+    def show(text: str) -> None:
+        _say(text, show_progress)
+
     seed = spec.settings.seed
     simulator = Simulator(scenario, spec, seed)
     with ExitStack() as stack:
